@@ -1,0 +1,43 @@
+"""Who is acting: the role and department of a user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from griddesk.engines.workflow import Role
+
+from .models import Department, StaffProfile
+from .selectors import department_company
+
+
+@dataclass
+class Actor:
+    user: AbstractBaseUser
+    role: Role | None
+    department: Department | None
+
+    @cached_property
+    def company(self) -> Department | None:
+        return department_company(self.department) if self.department else None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def actor_for(user: AbstractBaseUser | AnonymousUser) -> Actor:
+    cached = getattr(user, "_griddesk_actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    profile = StaffProfile.objects.select_related("department").filter(user_id=user.pk).first() if user.pk else None
+    if profile is not None:
+        actor = Actor(user=user, role=Role(profile.role), department=profile.department)  # type: ignore[arg-type]
+    elif getattr(user, "is_superuser", False):
+        actor = Actor(user=user, role=Role.ADMIN, department=None)  # type: ignore[arg-type]
+    else:
+        actor = Actor(user=user, role=None, department=None)  # type: ignore[arg-type]
+    user._griddesk_actor = actor  # type: ignore[union-attr]
+    return actor

@@ -1,0 +1,170 @@
+"""Thin REST endpoints: parse, call a selector or service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from griddesk.common.errors import InvalidInput, NotFound, error_details
+from griddesk.common.pagination import Pagination
+from griddesk.customers.models import PiiAccess
+from griddesk.organisation.access import Actor, actor_for
+
+from . import selectors, services
+from .serializers import (
+    ACTION_SERIALIZERS,
+    ActionSerializer,
+    EventSerializer,
+    IntakeSerializer,
+    WorkOrderSerializer,
+)
+
+
+def _actor(request: Request) -> Actor:
+    return actor_for(request.user)
+
+
+def _render(request: Request, order: Any, *, detail: bool, via: str) -> dict[str, Any]:
+    pii_log: list[Any] = []
+    data = WorkOrderSerializer(order, context={"actor": _actor(request), "detail": detail, "pii_log": pii_log}).data
+    if pii_log:
+        PiiAccess.objects.bulk_create(
+            [PiiAccess(user=request.user, customer=c, order_number=n, fields="name,phone,address", via=via) for c, n in pii_log]
+        )
+    return data  # type: ignore[return-value]
+
+
+def _order_or_404(request: Request, number: str) -> Any:
+    order = selectors.work_order_get(_actor(request), number)
+    if order is None:
+        raise NotFound(_("Work order %(number)s was not found.") % {"number": number})
+    return order
+
+
+class _ListFilters(serializers.Serializer):
+    state = serializers.CharField(required=False)
+    type = serializers.CharField(required=False)
+    channel = serializers.CharField(required=False)
+    grade = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    department = serializers.CharField(required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    received_from = serializers.DateTimeField(required=False)
+    received_to = serializers.DateTimeField(required=False)
+    q = serializers.CharField(required=False)
+
+
+class WorkOrderListCreateApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, str, required=False)
+            for n in ("state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page")
+        ],
+        responses=WorkOrderSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = _ListFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.work_order_list(_actor(request), filters=dict(filters.validated_data))
+        qs = qs.prefetch_related("lead_assignments__department")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        pii_log: list[Any] = []
+        data = WorkOrderSerializer(page, many=True, context={"actor": _actor(request), "detail": False, "pii_log": pii_log}).data
+        if pii_log:
+            PiiAccess.objects.bulk_create(
+                [PiiAccess(user=request.user, customer=c, order_number=n, fields="name,phone,address", via="api-list") for c, n in pii_log]
+            )
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(request=IntakeSerializer, responses={201: WorkOrderSerializer, 200: WorkOrderSerializer})
+    def post(self, request: Request) -> Response:
+        s = IntakeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        order, created = services.work_order_intake(actor=_actor(request), data=s.to_data())
+        order = selectors.work_order_get(_actor(request), order.number) or order
+        return Response(
+            _render(request, order, detail=True, via="api"), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class WorkOrderBulkApi(APIView):
+    @extend_schema(
+        request=inline_serializer("BulkIntake", {"orders": IntakeSerializer(many=True)}),
+        responses=inline_serializer(
+            "BulkResult",
+            {
+                "created": serializers.IntegerField(),
+                "existing": serializers.IntegerField(),
+                "errors": serializers.IntegerField(),
+                "results": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = request.data
+        items = payload.get("orders") if isinstance(payload, dict) else payload
+        if not isinstance(items, list):
+            raise InvalidInput(_("Send {\"orders\": [...]}."), code="invalid", field="orders")
+        if len(items) > settings.GRIDDESK_BULK_MAX:
+            raise InvalidInput(
+                _("At most %(n)d orders per request.") % {"n": settings.GRIDDESK_BULK_MAX}, code="too_many", field="orders"
+            )
+        parsed: list[Any] = []
+        for item in items:
+            s = IntakeSerializer(data=item)
+            if s.is_valid():
+                parsed.append(s.to_data())
+            else:
+                parsed.append(error_details(serializers.ValidationError(s.errors).get_full_details()))
+        results = services.work_order_bulk_intake(actor=_actor(request), items=parsed)
+        body = {
+            "created": sum(r.status == "created" for r in results),
+            "existing": sum(r.status == "existing" for r in results),
+            "errors": sum(r.status == "error" for r in results),
+            "results": [
+                {"index": r.index, "status": r.status, "number": r.order.number if r.order else None, "errors": r.errors}
+                for r in results
+            ],
+        }
+        code = status.HTTP_200_OK if body["created"] or body["existing"] or not body["errors"] else status.HTTP_400_BAD_REQUEST
+        return Response(body, status=code)
+
+
+class WorkOrderDetailApi(APIView):
+    @extend_schema(responses=WorkOrderSerializer)
+    def get(self, request: Request, number: str) -> Response:
+        return Response(_render(request, _order_or_404(request, number), detail=True, via="api"))
+
+
+class WorkOrderActionApi(APIView):
+    @extend_schema(
+        request=ActionSerializer,
+        responses={200: WorkOrderSerializer},
+        description="Run one lifecycle action. Extra fields depend on the action (grade: grade, complexity, reason; "
+        "dispatch: departments; assign_station: stations; station_findings: findings, station; submit_report: "
+        "findings, responsibility, rectification, company_at_fault, responsible_department, responsible_person; "
+        "return_visit: method, outcome, customer_words, solved; assess: score; reopen/invalidate: reason; merge: into).",
+    )
+    def post(self, request: Request, number: str) -> Response:
+        actor = _actor(request)
+        head = ActionSerializer(data=request.data)
+        head.is_valid(raise_exception=True)
+        action = head.validated_data["action"]
+        s = ACTION_SERIALIZERS.get(action, ActionSerializer)(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.work_order_act(order=number, actor=actor, action=action, data=dict(s.validated_data))
+        return Response(_render(request, _order_or_404(request, number), detail=True, via="api"))
+
+
+class WorkOrderEventsApi(APIView):
+    @extend_schema(responses=EventSerializer(many=True))
+    def get(self, request: Request, number: str) -> Response:
+        order = _order_or_404(request, number)
+        return Response(EventSerializer(selectors.work_order_events(order), many=True).data)

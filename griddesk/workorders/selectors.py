@@ -1,0 +1,119 @@
+"""Reads: which orders a user may see, what they may do with one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from griddesk.engines import workflow
+from griddesk.engines.workflow import Action, Role, State
+from griddesk.organisation.access import Actor
+from griddesk.organisation.models import Department
+
+from .models import LeadAssignment, StationTask, WorkOrder, WorkOrderEvent
+
+_COMPANY_WIDE = frozenset({Role.MANAGER, Role.LEADER, Role.SERVICE_SPECIALIST})
+
+
+def work_orders_visible_to(actor: Actor) -> QuerySet[WorkOrder]:
+    qs = WorkOrder.objects.all()
+    if actor.role is None:
+        return qs.none()
+    if actor.role == Role.ADMIN:
+        return qs
+    dept = actor.department
+    assert dept is not None
+    if actor.role in _COMPANY_WIDE and actor.company is not None:
+        companies = Department.objects.filter(path__startswith=actor.company.path)
+        return qs.filter(company__in=companies)
+    leads = LeadAssignment.objects.filter(order=OuterRef("pk"), department=dept)
+    tasks = StationTask.objects.filter(order=OuterRef("pk"), station=dept)
+    return qs.filter(Q(created_department=dept) | Exists(leads) | Exists(tasks))
+
+
+def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -> QuerySet[WorkOrder]:
+    """The queue: open orders first, by time left; no N+1 for list columns."""
+    qs = work_orders_visible_to(actor).select_related("customer", "category", "company")
+    f = filters or {}
+    if f.get("state"):
+        qs = qs.filter(state__in=str(f["state"]).split(","))
+    if f.get("type"):
+        qs = qs.filter(type=f["type"])
+    if f.get("channel"):
+        qs = qs.filter(channel=f["channel"])
+    if f.get("grade"):
+        qs = qs.filter(grade=f["grade"])
+    if f.get("department"):
+        qs = qs.filter(Exists(LeadAssignment.objects.filter(order=OuterRef("pk"), department__code=f["department"])))
+    if f.get("overdue") is not None:
+        now = timezone.now()
+        open_states = [s.value for s in workflow.OPEN_STATES]
+        if f["overdue"]:
+            qs = qs.filter(state__in=open_states, deadline_at__lt=now)
+        else:
+            qs = qs.exclude(state__in=open_states, deadline_at__lt=now)
+    if f.get("received_from"):
+        qs = qs.filter(received_at__gte=f["received_from"])
+    if f.get("received_to"):
+        qs = qs.filter(received_at__lt=f["received_to"])
+    if f.get("q"):
+        q = str(f["q"])
+        qs = qs.filter(Q(number__icontains=q) | Q(external_id=q) | Q(customer__account_no=q))
+    return qs.order_by("deadline_at", "id")
+
+
+def work_order_get(actor: Actor, number: str) -> WorkOrder | None:
+    return (
+        work_orders_visible_to(actor)
+        .select_related("customer", "category", "company", "created_department", "merged_into", "repeat_of")
+        .prefetch_related("lead_assignments__department")
+        .filter(number=number)
+        .first()
+    )
+
+
+def work_order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    return WorkOrderEvent.objects.filter(order=order).select_related("actor").order_by("seq")
+
+
+def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
+    """Role-specific scope on top of visibility."""
+    if actor.role == Role.ADMIN:
+        return True
+    dept = actor.department
+    if dept is None:
+        return False
+    if actor.role == Role.LEAD_HANDLER:
+        if action == Action.STATION_FINDINGS:
+            return order.lead_assignments.filter(department=dept).exists() or order.station_tasks.filter(
+                station=dept, state=StationTask.TaskState.OPEN
+            ).exists()
+        return order.lead_assignments.filter(department=dept).exists()
+    if actor.role == Role.STATION_INVESTIGATOR:
+        return order.station_tasks.filter(station=dept, state=StationTask.TaskState.OPEN).exists()
+    if actor.role == Role.AGENT_95598:
+        return order.created_department_id == dept.pk or (
+            actor.company is not None and order.company.path.startswith(actor.company.path)
+        )
+    if actor.company is None:
+        return False
+    return order.company.path.startswith(actor.company.path)
+
+
+def may_act(actor: Actor, order: WorkOrder, action: Action) -> bool:
+    if actor.role is None or not workflow.role_may(actor.role, action):
+        return False
+    return _in_scope(actor, order, action)
+
+
+def allowed_actions(actor: Actor, order: WorkOrder) -> list[str]:
+    state = State(order.state)
+    return [a.value for a in workflow.actions_from(state) if may_act(actor, order, a)]
+
+
+def time_left_seconds(order: WorkOrder, now: datetime | None = None) -> int | None:
+    if order.deadline_at is None or order.state not in {s.value for s in workflow.OPEN_STATES}:
+        return None
+    return int((order.deadline_at - (now or timezone.now())).total_seconds())

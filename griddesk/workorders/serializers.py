@@ -1,0 +1,210 @@
+"""API shapes. Validation of input only; all decisions are in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from griddesk.common.validation import MAX_CONTENT_CHARS, AwareDateTimeField, CleanCharField
+from griddesk.customers import masking
+from griddesk.customers.models import CustomerCategory
+from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES, Action
+from griddesk.organisation.access import Actor
+
+from . import selectors
+from .models import Channel, Complexity, OrderType, ReturnVisit, WorkOrder, WorkOrderEvent
+from .services import CustomerData, IntakeData
+
+
+class CustomerInSerializer(serializers.Serializer):
+    account_no = CleanCharField(max_length=32)
+    name = CleanCharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.RegexField(r"^[0-9+\-() ]{0,20}$", required=False, allow_blank=True, default="",
+                                   error_messages={"invalid": _("Not a valid phone number.")})
+    address = CleanCharField(max_length=200, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=CustomerCategory.choices, required=False, default="residential")
+
+    def validate_account_no(self, value: str) -> str:
+        value = value.strip()
+        if not value.isalnum():
+            raise serializers.ValidationError(_("The account number may contain only letters and digits."), code="invalid")
+        return value
+
+
+class IntakeSerializer(serializers.Serializer):
+    external_id = CleanCharField(max_length=64, required=False, allow_null=True, allow_blank=True, default=None)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    type = serializers.ChoiceField(choices=OrderType.choices)
+    category = CleanCharField(max_length=64, required=False, allow_null=True, allow_blank=True, default=None)
+    title = CleanCharField(max_length=200, required=False, allow_blank=True, default="")
+    content = CleanCharField(max_length=MAX_CONTENT_CHARS)
+    remedy_sought = CleanCharField(max_length=2000, required=False, allow_blank=True, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    received_at = AwareDateTimeField()
+    customer = CustomerInSerializer(required=False, allow_null=True, default=None)
+
+    def to_data(self) -> IntakeData:
+        v = dict(self.validated_data)
+        cust = v.pop("customer", None)
+        return IntakeData(
+            customer=CustomerData(**cust) if cust else None,
+            external_id=(v.pop("external_id") or None),
+            category=(v.pop("category") or None),
+            **v,
+        )
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    """Order as shown to one actor: personal data masked unless their role needs it."""
+
+    category = serializers.SerializerMethodField()
+    customer = serializers.SerializerMethodField()
+    lead_departments = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    time_left_seconds = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    company = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "number", "external_id", "type", "channel", "category", "title", "content", "remedy_sought", "anonymous",
+            "received_at", "customer", "company", "state", "grade", "complexity", "suggested_grade",
+            "suggested_complexity", "suggestion_reasons", "lead_departments", "deadline_at", "deadline_provisional",
+            "time_left_seconds", "overdue", "urge_count", "escalated", "is_repeat", "repeat_of", "reopen_count",
+            "merged_into", "closed_at", "version", "allowed_actions", "created_at",
+        ]
+        read_only_fields = fields
+
+    @property
+    def actor(self) -> Actor:
+        return self.context["actor"]  # type: ignore[no-any-return]
+
+    def get_category(self, obj: WorkOrder) -> str | None:
+        return obj.category.code if obj.category_id and obj.category else None
+
+    def get_lead_departments(self, obj: WorkOrder) -> list[str]:
+        return [a.department.code for a in obj.lead_assignments.all()]
+
+    def get_allowed_actions(self, obj: WorkOrder) -> list[str]:
+        if not self.context.get("detail"):
+            return []
+        return selectors.allowed_actions(self.actor, obj)
+
+    def get_time_left_seconds(self, obj: WorkOrder) -> int | None:
+        return selectors.time_left_seconds(obj)
+
+    def get_overdue(self, obj: WorkOrder) -> bool:
+        left = selectors.time_left_seconds(obj)
+        return left is not None and left < 0
+
+    def get_customer(self, obj: WorkOrder) -> dict[str, Any] | None:
+        c = obj.customer
+        if c is None:
+            return None
+        role = self.actor.role
+        allowed = PII_ROLES if not obj.anonymous else CONFIDENTIAL_PII_ROLES
+        unmasked = role in allowed
+        out = {
+            "account_no": c.account_no,
+            "category": c.category,
+            "sensitive": c.sensitive,
+            "masked": not unmasked,
+        }
+        if unmasked:
+            out.update(name=c.name, phone=c.phone, address=c.address)
+            log = self.context.get("pii_log")
+            if log is not None:
+                log.append((c, obj.number))
+        else:
+            hide_name = obj.anonymous
+            out.update(
+                name=masking.mask_name(c.name) if hide_name else c.name,
+                phone=masking.mask_phone(c.phone),
+                address=masking.mask_address(c.address),
+            )
+            if obj.anonymous:
+                out["account_no"] = masking.mask_id_number(c.account_no)
+        return out
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = WorkOrderEvent
+        fields = ["seq", "action", "actor", "at", "from_state", "to_state", "note", "data"]
+
+
+ACTION_CHOICES = [a.value for a in Action]
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ACTION_CHOICES)
+    version = serializers.IntegerField(required=False, min_value=0)
+    note = CleanCharField(max_length=MAX_CONTENT_CHARS, required=False, allow_blank=True, default="")
+
+
+class GradeSerializer(ActionSerializer):
+    grade = serializers.IntegerField(min_value=1, max_value=4)
+    complexity = serializers.ChoiceField(choices=Complexity.choices)
+    reason = CleanCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DispatchSerializer(ActionSerializer):
+    departments = serializers.ListField(child=CleanCharField(max_length=64), required=False, max_length=10, default=list)
+
+
+class AssignStationSerializer(ActionSerializer):
+    stations = serializers.ListField(child=CleanCharField(max_length=64), min_length=1, max_length=20)
+
+
+class StationFindingsSerializer(ActionSerializer):
+    findings = CleanCharField(max_length=MAX_CONTENT_CHARS)
+    station = CleanCharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class ReportSerializer(ActionSerializer):
+    findings = CleanCharField(max_length=MAX_CONTENT_CHARS)
+    responsibility = CleanCharField(max_length=MAX_CONTENT_CHARS)
+    rectification = CleanCharField(max_length=MAX_CONTENT_CHARS)
+    company_at_fault = serializers.BooleanField()
+    responsible_department = CleanCharField(max_length=64, required=False, allow_blank=True, default="")
+    responsible_person = CleanCharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ReturnVisitSerializer(ActionSerializer):
+    method = serializers.ChoiceField(choices=ReturnVisit.Method.choices)
+    outcome = serializers.ChoiceField(choices=ReturnVisit.Outcome.choices)
+    customer_words = CleanCharField(max_length=MAX_CONTENT_CHARS, required=False, allow_blank=True, default="")
+    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class AssessSerializer(ActionSerializer):
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(ActionSerializer):
+    reason = CleanCharField(max_length=2000)
+
+
+class MergeSerializer(ActionSerializer):
+    into = CleanCharField(max_length=32)
+
+
+ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
+    Action.GRADE: GradeSerializer,
+    Action.DISPATCH: DispatchSerializer,
+    Action.ASSIGN_STATION: AssignStationSerializer,
+    Action.STATION_FINDINGS: StationFindingsSerializer,
+    Action.SUBMIT_REPORT: ReportSerializer,
+    Action.RETURN_VISIT: ReturnVisitSerializer,
+    Action.ASSESS: AssessSerializer,
+    Action.REOPEN: ReasonSerializer,
+    Action.INVALIDATE: ReasonSerializer,
+    Action.MERGE: MergeSerializer,
+}

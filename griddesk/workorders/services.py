@@ -1,0 +1,780 @@
+"""Writes to work orders. Every state change goes through ``_transition``.
+
+The pattern (after Saleor's order actions): lock the row, check the transition
+table and the actor's rights, write the append-only event, save the changed
+fields with a compare-and-swap on ``version``, and schedule side effects with
+``transaction.on_commit`` so nothing is sent for a change that rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from griddesk.customers.models import Customer
+from griddesk.engines import grading, routing, workflow
+from griddesk.engines.workflow import Action, State
+from griddesk.organisation.access import Actor
+from griddesk.organisation.models import Department, DepartmentType
+from griddesk.organisation.selectors import department_company
+
+from . import rules, selectors
+from .models import (
+    ESCALATED_CHANNELS,
+    Assessment,
+    Category,
+    LeadAssignment,
+    NumberSequence,
+    OrderType,
+    Report,
+    ReturnVisit,
+    StationTask,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+log = logging.getLogger(__name__)
+
+#: Window in which an earlier order of the same customer and category makes a
+#: new one a repeat complaint.
+REPEAT_WINDOW = timedelta(days=90)
+
+_TYPE_PREFIX = {
+    OrderType.COMPLAINT: "TS",
+    OrderType.REPORT: "JB",
+    OrderType.OPINION: "YJ",
+    OrderType.SUGGESTION: "JY",
+    OrderType.PRAISE: "BY",
+    OrderType.INQUIRY: "ZX",
+    OrderType.FAULT_REPAIR: "GZ",
+    OrderType.SERVICE_REQUEST: "FW",
+    OrderType.PUBLIC_OPINION: "YQ",
+}
+
+
+# ------------------------------------------------------------------ numbering
+
+
+def _allocate_numbers(order_type: str, day: str, count: int) -> list[str]:
+    """Reserve ``count`` consecutive numbers like ``TS20261128000123``.
+
+    The counter row is locked for the length of the caller's transaction; the
+    bulk path takes a whole block in one update.
+    """
+    prefix = _TYPE_PREFIX.get(OrderType(order_type), "GD")
+    key = f"{prefix}{day}"
+    NumberSequence.objects.get_or_create(key=key)
+    seq = NumberSequence.objects.select_for_update().get(key=key)
+    first = seq.last + 1
+    NumberSequence.objects.filter(key=key).update(last=F("last") + count)
+    return [f"{key}{n:06d}" for n in range(first, first + count)]
+
+
+# ------------------------------------------------------------------ intake
+
+
+@dataclass
+class CustomerData:
+    account_no: str
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+    category: str = "residential"
+
+
+@dataclass
+class IntakeData:
+    channel: str
+    type: str
+    content: str
+    received_at: datetime
+    external_id: str | None = None
+    category: str | None = None
+    title: str = ""
+    remedy_sought: str = ""
+    anonymous: bool = False
+    customer: CustomerData | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _customer_for(data: CustomerData | None) -> Customer | None:
+    if data is None:
+        return None
+    customer = Customer.objects.filter(account_no=data.account_no).first()
+    if customer is not None:
+        return customer
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(
+                account_no=data.account_no,
+                name=data.name,
+                phone=data.phone,
+                address=data.address,
+                category=data.category,
+            )
+    except IntegrityError:
+        # Another intake created the same customer a moment ago.
+        return Customer.objects.get(account_no=data.account_no)
+
+
+def _category(code: str | None) -> Category | None:
+    if not code:
+        return None
+    cat = Category.objects.filter(code=code, active=True).first()
+    if cat is None:
+        raise InvalidInput(_("Unknown business category “%(code)s”.") % {"code": code}, code="unknown_category", field="category")
+    return cat
+
+
+def _order_company(actor: Actor, customer: Customer | None) -> Department:
+    """The company that owns the order: the customer's supply station's company,
+    else the intake user's company."""
+    if customer is not None and customer.station_id:
+        return department_company(customer.station)  # type: ignore[arg-type]
+    if actor.company is not None:
+        return actor.company
+    company = Department.objects.filter(type=DepartmentType.COMPANY, parent__isnull=True).order_by("pk").first()
+    if company is None:
+        raise InvalidInput(_("No company is configured."), code="no_company")
+    return company
+
+
+def _earlier_order(customer: Customer | None, category: Category | None, received_at: datetime) -> WorkOrder | None:
+    if customer is None or category is None:
+        return None
+    return (
+        WorkOrder.objects.filter(
+            customer=customer, category=category, received_at__gte=received_at - REPEAT_WINDOW, received_at__lte=received_at
+        )
+        .exclude(state__in=[State.INVALID, State.MERGED])
+        .order_by("-received_at")
+        .first()
+    )
+
+
+def _facts(order: WorkOrder) -> grading.OrderFacts:
+    return grading.OrderFacts(
+        order_type=order.type,
+        channel=order.channel,
+        category=order.category.code if order.category else "",
+        content=order.content,
+        sensitive_customer=bool(order.customer and order.customer.sensitive),
+        escalated=order.escalated,
+        repeat=order.is_repeat,
+    )
+
+
+def _require_intake_role(actor: Actor) -> None:
+    if actor.role not in workflow.INTAKE_ROLES:
+        raise Forbidden(_("Your role may not take in work orders."))
+
+
+def _intake_department(actor: Actor) -> Department:
+    if actor.department is not None:
+        return actor.department
+    dept = Department.objects.filter(type=DepartmentType.STATION_95598).order_by("pk").first()
+    if dept is None:
+        raise InvalidInput(_("No 95598 station is configured."), code="no_station")
+    return dept
+
+
+def _build_order(actor: Actor, data: IntakeData, number: str, created_department: Department) -> WorkOrder:
+    customer = _customer_for(data.customer)
+    category = _category(data.category)
+    earlier = _earlier_order(customer, category, data.received_at) if data.type == OrderType.COMPLAINT else None
+    order = WorkOrder(
+        number=number,
+        external_id=data.external_id or None,
+        type=data.type,
+        channel=data.channel,
+        category=category,
+        title=data.title,
+        content=data.content,
+        remedy_sought=data.remedy_sought,
+        anonymous=data.anonymous,
+        received_at=data.received_at,
+        customer=customer,
+        company=_order_company(actor, customer),
+        created_department=created_department,
+        created_by=actor.user,  # type: ignore[misc]
+        escalated=data.channel in ESCALATED_CHANNELS,
+        repeat_of=earlier,
+        is_repeat=earlier is not None,
+        version=1,
+    )
+    suggestion = grading.suggest_grade(_facts(order), rules.grading_rules())
+    order.suggested_grade = suggestion.grade
+    order.suggested_complexity = suggestion.complexity
+    order.suggestion_reasons = [suggestion.rule_code, *suggestion.reasons]
+    # Until graded, the clock runs on the suggested complexity.
+    order.complexity = suggestion.complexity
+    deadline = rules.handling_deadline(data.received_at, suggestion.complexity)
+    order.deadline_at = deadline.due_at
+    order.deadline_provisional = deadline.provisional
+    return order
+
+
+def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: str, to_state: str, note: str = "", data: dict[str, Any] | None = None) -> WorkOrderEvent:
+    return WorkOrderEvent(
+        order=order,
+        seq=order.version,
+        action=action,
+        actor=actor.user if actor.user.pk else None,  # type: ignore[misc]
+        actor_name=actor.user.get_username(),
+        at=timezone.now(),
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data or {},
+    )
+
+
+@transaction.atomic
+def work_order_intake(*, actor: Actor, data: IntakeData) -> tuple[WorkOrder, bool]:
+    """Take in one order. Returns ``(order, created)``; a known ``external_id``
+    returns the existing order unchanged (idempotent retries)."""
+    _require_intake_role(actor)
+    if data.external_id:
+        existing = WorkOrder.objects.filter(external_id=data.external_id).first()
+        if existing is not None:
+            return existing, False
+    day = timezone.localdate(data.received_at).strftime("%Y%m%d")
+    try:
+        with transaction.atomic():
+            (number,) = _allocate_numbers(data.type, day, 1)
+            order = _build_order(actor, data, number, _intake_department(actor))
+            order.save()
+            _create_event(
+                order, actor, action="create", from_state="", to_state=order.state,
+                data={"channel": order.channel, "external_id": order.external_id},
+            ).save()
+    except IntegrityError:
+        # A concurrent retry with the same external_id won the race.
+        if data.external_id:
+            existing = WorkOrder.objects.filter(external_id=data.external_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return order, True
+
+
+@dataclass
+class BulkResult:
+    index: int
+    status: str  # created / existing / error
+    order: WorkOrder | None = None
+    errors: dict[str, Any] | None = None
+
+
+def work_order_bulk_intake(*, actor: Actor, items: list[IntakeData | dict[str, Any]]) -> list[BulkResult]:
+    """Take in many orders; each item succeeds or fails on its own.
+
+    Items that failed validation upstream arrive as their error dict and are
+    reported as such. Valid items are written in one transaction, each inside a
+    savepoint so one bad row cannot leave a half-written order.
+    """
+    _require_intake_role(actor)
+    results: list[BulkResult] = []
+    valid: list[tuple[int, IntakeData]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, IntakeData):
+            valid.append((i, item))
+        else:
+            results.append(BulkResult(index=i, status="error", errors=item))
+    seen: dict[str, int] = {}
+    with transaction.atomic():
+        dept = _intake_department(actor)
+        ext_ids = [d.external_id for _, d in valid if d.external_id]
+        existing = {o.external_id: o for o in WorkOrder.objects.filter(external_id__in=ext_ids)} if ext_ids else {}
+        for i, data in valid:
+            if data.external_id and data.external_id in existing:
+                results.append(BulkResult(index=i, status="existing", order=existing[data.external_id]))
+                continue
+            if data.external_id and data.external_id in seen:
+                results.append(
+                    BulkResult(
+                        index=i,
+                        status="error",
+                        errors={"external_id": [{"code": "duplicate_in_batch", "message": _("Repeats item %(i)d of this batch.") % {"i": seen[data.external_id]}}]},
+                    )
+                )
+                continue
+            try:
+                with transaction.atomic():
+                    day = timezone.localdate(data.received_at).strftime("%Y%m%d")
+                    (number,) = _allocate_numbers(data.type, day, 1)
+                    order = _build_order(actor, data, number, dept)
+                    order.save()
+                    _create_event(order, actor, action="create", from_state="", to_state=order.state,
+                                  data={"channel": order.channel, "external_id": order.external_id, "bulk": True}).save()
+            except InvalidInput as exc:
+                results.append(BulkResult(index=i, status="error", errors={exc.field or "non_field_errors": [{"code": exc.code, "message": exc.message}]}))
+                continue
+            if data.external_id:
+                seen[data.external_id] = i
+            results.append(BulkResult(index=i, status="created", order=order))
+    results.sort(key=lambda r: r.index)
+    return results
+
+
+# ------------------------------------------------------------------ transitions
+
+
+def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_version: int | None = None) -> WorkOrder:
+    number = order if isinstance(order, str) else order.number
+    locked = (
+        WorkOrder.objects.select_for_update()
+        .select_related("company", "customer", "category")
+        .filter(number=number)
+        .first()
+    )
+    if locked is None or not selectors.work_orders_visible_to(actor).filter(pk=locked.pk).exists():
+        raise NotFound(_("Work order %(number)s was not found.") % {"number": number})
+    if actor.role is None or not workflow.role_may(actor.role, action):
+        raise Forbidden(_("Your role may not perform “%(action)s”.") % {"action": action.value}, action=action.value)
+    state = State(locked.state)
+    if action not in workflow.actions_from(state):
+        raise _conflict(actor, locked, action)
+    if not selectors.may_act(actor, locked, action):
+        raise Forbidden(
+            _("This work order is not in your department's hands for “%(action)s”.") % {"action": action.value},
+            action=action.value,
+        )
+    if expected_version is not None and expected_version != locked.version:
+        raise Conflict(
+            _("The work order was changed by someone else; reload and try again."),
+            code="stale_version",
+            current_version=locked.version,
+        )
+    return locked
+
+
+def _conflict(actor: Actor, order: WorkOrder, action: Action) -> Conflict:
+    return Conflict(
+        _("“%(action)s” is not possible while the order is “%(state)s”.")
+        % {"action": action.value, "state": order.get_state_display()},
+        code="invalid_transition",
+        state=order.state,
+        allowed_actions=selectors.allowed_actions(actor, order),
+    )
+
+
+def _transition(
+    order: WorkOrder,
+    actor: Actor,
+    action: Action,
+    *,
+    target: State | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    fields: Iterable[str] = (),
+    on_commit: Callable[[], None] | None = None,
+) -> WorkOrder:
+    from_state = State(order.state)
+    try:
+        to_state = workflow.check(action, from_state, target)
+    except workflow.TransitionError:
+        raise _conflict(actor, order, action) from None
+    previous = order.version
+    order.state = to_state.value
+    order.version = previous + 1
+    order.updated_at = timezone.now()
+    changed = {"state", "version", "updated_at", *fields}
+    # Compare-and-swap: if another transaction changed the order since we read
+    # it, nothing is updated and this action loses with a 409.
+    values = {name: getattr(order, WorkOrder._meta.get_field(name).attname) for name in changed}
+    updated = WorkOrder.objects.filter(pk=order.pk, version=previous).update(**values)
+    if updated != 1:
+        raise Conflict(_("The work order was changed by someone else; reload and try again."), code="stale_version")
+    _create_event(order, actor, action=action.value, from_state=from_state.value, to_state=to_state.value, note=note, data=data).save()
+    if on_commit is not None:
+        transaction.on_commit(on_commit)
+    return order
+
+
+def _notify(order_number: str, what: str) -> Callable[[], None]:
+    def send() -> None:
+        log.info("work order %s: %s", order_number, what)
+
+    return send
+
+
+@transaction.atomic
+def work_order_forward(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.FORWARD, expected_version=expected_version)
+    return _transition(wo, actor, Action.FORWARD, note=note, on_commit=_notify(wo.number, "forwarded to specialist"))
+
+
+@transaction.atomic
+def work_order_grade(
+    *, order: WorkOrder | str, actor: Actor, grade: int, complexity: str, reason: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.GRADE, expected_version=expected_version)
+    if grade not in (1, 2, 3, 4):
+        raise InvalidInput(_("Grade must be 1, 2, 3 or 4."), code="invalid_grade", field="grade")
+    overrides = grade != wo.suggested_grade or complexity != wo.suggested_complexity
+    if overrides and not reason.strip():
+        raise InvalidInput(
+            _("A reason is required when the grade differs from the suggestion (%(grade)s).") % {"grade": wo.suggested_grade},
+            code="reason_required",
+            field="reason",
+        )
+    wo.grade = grade
+    wo.complexity = complexity
+    deadline = rules.handling_deadline(wo.received_at, complexity)
+    wo.deadline_at = deadline.due_at
+    wo.deadline_provisional = deadline.provisional
+    return _transition(
+        wo,
+        actor,
+        Action.GRADE,
+        note=reason,
+        data={
+            "grade": grade,
+            "complexity": complexity,
+            "suggested_grade": wo.suggested_grade,
+            "suggested_complexity": wo.suggested_complexity,
+            "override": overrides,
+            "deadline_at": deadline.due_at.isoformat(),
+        },
+        fields=["grade", "complexity", "deadline_at", "deadline_provisional"],
+    )
+
+
+def _resolve_leads(order: WorkOrder, grade: int) -> list[Department]:
+    try:
+        types = routing.route(grade, rules.routing_rules())
+    except routing.NoRoute as exc:
+        raise Conflict(str(exc), code="no_route") from None
+    leads: list[Department] = []
+    for dept_type in types:
+        dept = _nearest_of_type(order.company, dept_type)
+        if dept is None:
+            raise Conflict(
+                _("No department of type “%(type)s” is configured for %(company)s.") % {"type": dept_type, "company": order.company.name},
+                code="no_department",
+            )
+        leads.append(dept)
+    return leads
+
+
+def _nearest_of_type(company: Department, dept_type: str) -> Department | None:
+    """A department of ``dept_type`` in ``company``, else in its parent company, …"""
+    ids = [int(p) for p in company.path.strip("/").split("/") if p]
+    for pk in reversed(ids):
+        found = (
+            Department.objects.filter(parent_id=pk, type=dept_type, active=True).order_by("pk").first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+@transaction.atomic
+def work_order_dispatch(
+    *, order: WorkOrder | str, actor: Actor, departments: list[str] | None = None, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.DISPATCH, expected_version=expected_version)
+    assert wo.grade is not None
+    if departments:
+        found = {d.code: d for d in Department.objects.filter(code__in=departments, active=True)}
+        missing = [c for c in departments if c not in found]
+        if missing:
+            raise InvalidInput(
+                _("Unknown department(s): %(codes)s.") % {"codes": ", ".join(missing)}, code="unknown_department", field="departments"
+            )
+        leads = [found[c] for c in departments]
+        routed_by = "manual"
+    else:
+        leads = _resolve_leads(wo, wo.grade)
+        routed_by = "rules"
+    LeadAssignment.objects.bulk_create(
+        [LeadAssignment(order=wo, department=d, primary=(i == 0)) for i, d in enumerate(leads)], ignore_conflicts=True
+    )
+    return _transition(
+        wo,
+        actor,
+        Action.DISPATCH,
+        note=note,
+        data={"lead_departments": [d.code for d in leads], "routed_by": routed_by},
+        on_commit=_notify(wo.number, "dispatched"),
+    )
+
+
+@transaction.atomic
+def work_order_accept(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.ACCEPT, expected_version=expected_version)
+    return _transition(wo, actor, Action.ACCEPT, note=note)
+
+
+@transaction.atomic
+def work_order_assign_station(
+    *, order: WorkOrder | str, actor: Actor, stations: list[str], note: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.ASSIGN_STATION, expected_version=expected_version)
+    if not stations:
+        raise InvalidInput(_("Choose at least one power-supply station."), code="required", field="stations")
+    found = {d.code: d for d in Department.objects.filter(code__in=stations, type=DepartmentType.POWER_STATION, active=True)}
+    missing = [c for c in stations if c not in found]
+    if missing:
+        raise InvalidInput(
+            _("Not a power-supply station: %(codes)s.") % {"codes": ", ".join(missing)}, code="unknown_station", field="stations"
+        )
+    already = set(wo.station_tasks.filter(state=StationTask.TaskState.OPEN).values_list("station__code", flat=True))
+    new = [found[c] for c in stations if c not in already]
+    StationTask.objects.bulk_create(
+        [StationTask(order=wo, station=s, request_note=note, requested_by=actor.user) for s in new]  # type: ignore[misc]
+    )
+    return _transition(wo, actor, Action.ASSIGN_STATION, note=note, data={"stations": [s.code for s in new]})
+
+
+@transaction.atomic
+def work_order_station_findings(
+    *, order: WorkOrder | str, actor: Actor, findings: str, station: str | None = None, expected_version: int | None = None
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.STATION_FINDINGS, expected_version=expected_version)
+    if not findings.strip():
+        raise InvalidInput(_("Findings are required."), code="required", field="findings")
+    tasks = wo.station_tasks.select_for_update().filter(state=StationTask.TaskState.OPEN).select_related("station")
+    if station:
+        tasks = tasks.filter(station__code=station)
+    elif actor.role == workflow.Role.STATION_INVESTIGATOR and actor.department is not None:
+        tasks = tasks.filter(station=actor.department)
+    task = tasks.order_by("pk").first()
+    if task is None:
+        raise Conflict(_("There is no open station task for these findings."), code="no_open_task", field="station")
+    task.state = StationTask.TaskState.DONE
+    task.findings = findings
+    task.findings_by = actor.user  # type: ignore[assignment]
+    task.done_at = timezone.now()
+    task.save(update_fields=["state", "findings", "findings_by", "done_at"])
+    return _transition(wo, actor, Action.STATION_FINDINGS, note=findings, data={"station": task.station.code, "task": task.pk})
+
+
+@transaction.atomic
+def work_order_submit_report(
+    *,
+    order: WorkOrder | str,
+    actor: Actor,
+    findings: str,
+    responsibility: str,
+    rectification: str,
+    company_at_fault: bool,
+    responsible_department: str | None = None,
+    responsible_person: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.SUBMIT_REPORT, expected_version=expected_version)
+    missing = [n for n, v in (("findings", findings), ("responsibility", responsibility), ("rectification", rectification)) if not v.strip()]
+    if missing:
+        raise InvalidInput(
+            _("The report needs findings, a responsibility analysis and rectification measures."), code="required", field=missing[0]
+        )
+    open_tasks = wo.station_tasks.filter(state=StationTask.TaskState.OPEN).count()
+    if open_tasks:
+        raise Conflict(
+            _("%(n)d station task(s) have not returned findings yet.") % {"n": open_tasks}, code="open_station_tasks"
+        )
+    dept = None
+    if responsible_department:
+        dept = Department.objects.filter(code=responsible_department).first()
+        if dept is None:
+            raise InvalidInput(_("Unknown department."), code="unknown_department", field="responsible_department")
+    report = Report.objects.create(
+        order=wo,
+        findings=findings,
+        responsibility=responsibility,
+        rectification=rectification,
+        company_at_fault=company_at_fault,
+        responsible_department=dept,
+        responsible_person=responsible_person,
+        submitted_by=actor.user,
+    )
+    return _transition(
+        wo, actor, Action.SUBMIT_REPORT, data={"report": report.pk, "company_at_fault": company_at_fault}
+    )
+
+
+@transaction.atomic
+def work_order_confirm_report(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.CONFIRM_REPORT, expected_version=expected_version)
+    report = wo.reports.order_by("-pk").first()
+    assert report is not None  # the reported state always has a report
+    now = timezone.now()
+    Report.objects.filter(pk=report.pk).update(confirmed_by=actor.user, confirmed_at=now)
+    wo.closed_at = now
+    return _transition(
+        wo,
+        actor,
+        Action.CONFIRM_REPORT,
+        note=note,
+        data={"report": report.pk, "on_time": bool(wo.deadline_at and now <= wo.deadline_at)},
+        fields=["closed_at"],
+        on_commit=_notify(wo.number, "fed back to specialist"),
+    )
+
+
+@transaction.atomic
+def work_order_return_report(*, order: WorkOrder | str, actor: Actor, note: str, expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.RETURN_REPORT, expected_version=expected_version)
+    if not note.strip():
+        raise InvalidInput(_("Say what the report lacks."), code="required", field="note")
+    return _transition(wo, actor, Action.RETURN_REPORT, note=note)
+
+
+@transaction.atomic
+def work_order_return_visit(
+    *,
+    order: WorkOrder | str,
+    actor: Actor,
+    method: str,
+    outcome: str,
+    customer_words: str = "",
+    solved: bool | None = None,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.RETURN_VISIT, expected_version=expected_version)
+    visit = ReturnVisit.objects.create(
+        order=wo, method=method, outcome=outcome, customer_words=customer_words, solved=solved, visited_by=actor.user
+    )
+    data = {"visit": visit.pk, "outcome": outcome, "method": method, "solved": solved}
+    if outcome == ReturnVisit.Outcome.UNSATISFIED:
+        # The customer is not satisfied: the order goes back to the lead
+        # department for a second handling and counts as a repeat.
+        wo.reopen_count += 1
+        wo.is_repeat = True
+        wo.closed_at = None
+        return _transition(
+            wo, actor, Action.RETURN_VISIT, target=State.INVESTIGATING, note=customer_words, data={**data, "reopened": True},
+            fields=["reopen_count", "is_repeat", "closed_at"],
+        )
+    return _transition(wo, actor, Action.RETURN_VISIT, target=State.VISITED, note=customer_words, data=data)
+
+
+@transaction.atomic
+def work_order_assess(
+    *, order: WorkOrder | str, actor: Actor, note: str = "", score: float | None = None, expected_version: int | None = None
+) -> WorkOrder:
+    wo = _lock(order, actor, Action.ASSESS, expected_version=expected_version)
+    report = wo.reports.order_by("-pk").first()
+    on_time = bool(wo.closed_at and wo.deadline_at and wo.closed_at <= wo.deadline_at)
+    assessment = Assessment.objects.create(
+        order=wo, on_time=on_time, company_at_fault=report.company_at_fault if report else None, score=score, note=note, assessed_by=actor.user
+    )
+    return _transition(wo, actor, Action.ASSESS, note=note, data={"assessment": assessment.pk, "on_time": on_time})
+
+
+@transaction.atomic
+def work_order_archive(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.ARCHIVE, expected_version=expected_version)
+    return _transition(wo, actor, Action.ARCHIVE, note=note)
+
+
+@transaction.atomic
+def work_order_reopen(*, order: WorkOrder | str, actor: Actor, reason: str, expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.REOPEN, expected_version=expected_version)
+    if not reason.strip():
+        raise InvalidInput(_("A reason is required to reopen."), code="required", field="reason")
+    wo.reopen_count += 1
+    wo.is_repeat = True
+    wo.closed_at = None
+    return _transition(wo, actor, Action.REOPEN, note=reason, fields=["reopen_count", "is_repeat", "closed_at"])
+
+
+@transaction.atomic
+def work_order_invalidate(*, order: WorkOrder | str, actor: Actor, reason: str, expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.INVALIDATE, expected_version=expected_version)
+    if not reason.strip():
+        raise InvalidInput(_("A reason is required to invalidate an order."), code="required", field="reason")
+    wo.closed_at = timezone.now()
+    return _transition(wo, actor, Action.INVALIDATE, note=reason, fields=["closed_at"])
+
+
+@transaction.atomic
+def work_order_merge(*, order: WorkOrder | str, actor: Actor, into: str, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.MERGE, expected_version=expected_version)
+    target = selectors.work_orders_visible_to(actor).filter(number=into).first()
+    if target is None:
+        raise InvalidInput(_("Order %(number)s was not found.") % {"number": into}, code="unknown_order", field="into")
+    if target.pk == wo.pk:
+        raise InvalidInput(_("An order cannot be merged into itself."), code="merge_self", field="into")
+    if target.state in {s.value for s in workflow.TERMINAL_STATES}:
+        raise InvalidInput(_("Cannot merge into a closed order."), code="merge_closed", field="into")
+    wo.merged_into = target
+    wo.closed_at = timezone.now()
+    return _transition(wo, actor, Action.MERGE, note=note, data={"into": target.number}, fields=["merged_into", "closed_at"])
+
+
+@transaction.atomic
+def work_order_urge(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    wo = _lock(order, actor, Action.URGE, expected_version=expected_version)
+    wo.urge_count += 1
+    return _transition(
+        wo, actor, Action.URGE, target=State(wo.state), note=note, data={"urge_count": wo.urge_count}, fields=["urge_count"],
+        on_commit=_notify(wo.number, "urged"),
+    )
+
+
+# ------------------------------------------------------------------ one entry point
+
+
+def work_order_act(*, order: WorkOrder | str, actor: Actor, action: str, data: dict[str, Any]) -> WorkOrder:
+    """Run ``action`` with already-validated ``data`` (from the API or a form)."""
+    v = dict(data)
+    v.pop("action", None)
+    common = {"order": order, "actor": actor, "expected_version": v.pop("version", None)}
+    note = v.pop("note", "") or ""
+    match Action(action):
+        case Action.FORWARD:
+            return work_order_forward(**common, note=note)
+        case Action.GRADE:
+            return work_order_grade(**common, grade=v["grade"], complexity=v["complexity"], reason=v.get("reason") or note)
+        case Action.DISPATCH:
+            return work_order_dispatch(**common, departments=v.get("departments") or None, note=note)
+        case Action.ACCEPT:
+            return work_order_accept(**common, note=note)
+        case Action.ASSIGN_STATION:
+            return work_order_assign_station(**common, stations=v["stations"], note=note)
+        case Action.STATION_FINDINGS:
+            return work_order_station_findings(**common, findings=v["findings"], station=v.get("station") or None)
+        case Action.SUBMIT_REPORT:
+            return work_order_submit_report(
+                **common,
+                findings=v["findings"],
+                responsibility=v["responsibility"],
+                rectification=v["rectification"],
+                company_at_fault=v["company_at_fault"],
+                responsible_department=v.get("responsible_department") or None,
+                responsible_person=v.get("responsible_person", ""),
+            )
+        case Action.CONFIRM_REPORT:
+            return work_order_confirm_report(**common, note=note)
+        case Action.RETURN_REPORT:
+            return work_order_return_report(**common, note=note)
+        case Action.RETURN_VISIT:
+            return work_order_return_visit(
+                **common, method=v["method"], outcome=v["outcome"], customer_words=v.get("customer_words", ""), solved=v.get("solved")
+            )
+        case Action.ASSESS:
+            score = v.get("score")
+            return work_order_assess(**common, note=note, score=float(score) if score is not None else None)
+        case Action.ARCHIVE:
+            return work_order_archive(**common, note=note)
+        case Action.REOPEN:
+            return work_order_reopen(**common, reason=v["reason"])
+        case Action.INVALIDATE:
+            return work_order_invalidate(**common, reason=v["reason"])
+        case Action.MERGE:
+            return work_order_merge(**common, into=v["into"], note=note)
+        case Action.URGE:
+            return work_order_urge(**common, note=note)
+    raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")  # pragma: no cover
