@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "griddesk.customers",
     "griddesk.workorders",
     "griddesk.web",
+    "griddesk.demo",
+    "griddesk.imports",
 ]
 
 MIDDLEWARE = [

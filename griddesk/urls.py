@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("griddesk.workorders.urls")),
+    path("imports/", include("griddesk.imports.urls")),
     path("", include("griddesk.web.urls")),
 ]

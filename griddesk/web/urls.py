@@ -5,4 +5,7 @@ from . import views
 app_name = "web"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("orders/new/", views.order_new, name="order-new"),
+    path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/actions/", views.order_act, name="order-act"),
 ]

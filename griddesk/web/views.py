@@ -1,7 +1,187 @@
+"""Server-rendered pages. Thin: read through selectors, write through services,
+validate with the API serializers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from griddesk.common.errors import InvalidInput, ServiceError
+from griddesk.customers.models import CustomerCategory
+from griddesk.engines import workflow
+from griddesk.organisation.access import Actor, actor_for
+from griddesk.workorders import selectors, services
+from griddesk.workorders.models import ActionChoice, Category, Channel, OrderType, WorkOrder
+from griddesk.workorders.serializers import ActionSerializer, IntakeSerializer
+
+from . import presenters
+from .forms import QueueFilterForm, intake_payload
+
+PAGE_SIZE = 25
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return actor_for(request.user)
+
+
+def _can_intake(actor: Actor) -> bool:
+    return actor.role in workflow.INTAKE_ROLES
+
+
+# ------------------------------------------------------------------ queue
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("GridDesk")
+    actor = _actor(request)
+    form = QueueFilterForm(request.GET or None)
+    qs = selectors.work_order_list(actor, filters=form.filters())
+    qs = presenters.queue_order(qs.select_related("category__parent").prefetch_related("lead_assignments__department"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/queue.html",
+        {"form": form, "page": page, "query": params.urlencode(), "can_intake": _can_intake(actor), "actor": actor},
+    )
+
+
+# ------------------------------------------------------------------ detail and actions
+
+
+def _order_or_404(actor: Actor, number: str) -> WorkOrder:
+    order = selectors.work_order_get(actor, number)
+    if order is None:
+        raise Http404(_("Work order %(number)s was not found.") % {"number": number})
+    return order
+
+
+def _render_detail(
+    request: HttpRequest,
+    actor: Actor,
+    order: WorkOrder,
+    *,
+    posted: tuple[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    data = presenters.order_data(request.user, actor, order)
+    context = {
+        "order": order,
+        "data": data,
+        "customer": data.get("customer"),
+        "events": selectors.work_order_events(order),
+        "action_forms": presenters.action_forms(actor, order, data["allowed_actions"], posted=posted, errors=errors),
+        "event_labels": presenters.EVENT_DATA_LABELS,
+        "actor": actor,
+        **presenters.order_parts(order),
+    }
+    return render(request, "web/order_detail.html", context, status=status)
+
+
+@login_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    return _render_detail(request, actor, _order_or_404(actor, number))
+
+
+@login_required
+@require_POST
+def order_act(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    order = _order_or_404(actor, number)
+    head = ActionSerializer(data=request.POST)
+    if not head.is_valid():
+        messages.error(request, _("Unknown action."))
+        return _render_detail(request, actor, order, status=400)
+    action = head.validated_data["action"]
+    s = presenters.serializer_for(action)(data=request.POST)
+    if not s.is_valid():
+        errors = presenters.error_messages(s.errors)
+        return _render_detail(request, actor, order, posted=(action, request.POST), errors=errors, status=400)
+    try:
+        services.work_order_act(order=number, actor=actor, action=action, data=dict(s.validated_data))
+    except InvalidInput as exc:
+        if exc.field:
+            errors = {exc.field: [exc.message]}
+            return _render_detail(request, actor, order, posted=(action, request.POST), errors=errors, status=400)
+        messages.error(request, exc.message)
+        return _render_detail(request, actor, order, status=exc.status_code)
+    except ServiceError as exc:  # 403 / 404 / 409: say so, show the order as it is now
+        messages.error(request, exc.message)
+        fresh = selectors.work_order_get(actor, number)
+        if fresh is None:
+            return redirect("web:queue")
+        return _render_detail(request, actor, fresh, status=exc.status_code)
+    fresh = selectors.work_order_get(actor, number)
+    messages.success(
+        request,
+        _("“%(action)s” done; the order is now “%(state)s”.")
+        % {"action": ActionChoice(action).label, "state": fresh.get_state_display() if fresh else "—"},
+    )
+    if fresh is None:
+        return redirect("web:queue")
+    return redirect("web:order", number=number)
+
+
+# ------------------------------------------------------------------ intake
+
+
+def _intake_context(actor: Actor, values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    categories = Category.objects.filter(active=True).select_related("parent").order_by("order_type", "sort", "code")
+    return {
+        "values": values,
+        "errors": errors,
+        "non_field_errors": errors.get("non_field_errors", []),
+        "channels": Channel.choices,
+        "types": OrderType.choices,
+        "categories": [c for c in categories if c.parent_id],
+        "customer_categories": CustomerCategory.choices,
+        "actor": actor,
+    }
+
+
+def _intake_defaults() -> dict[str, Any]:
+    now = timezone.localtime()
+    return {
+        "channel": Channel.HOTLINE_95598.value,
+        "type": OrderType.COMPLAINT.value,
+        "received_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "customer.category": CustomerCategory.RESIDENTIAL.value,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_new(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if not _can_intake(actor):
+        return render(request, "403.html", {"message": _("Your role may not take in work orders.")}, status=403)
+    if request.method == "GET":
+        return render(request, "web/order_new.html", _intake_context(actor, _intake_defaults(), {}))
+    values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    s = IntakeSerializer(data=intake_payload(request.POST))
+    if not s.is_valid():
+        return render(request, "web/order_new.html", _intake_context(actor, values, presenters.error_messages(s.errors)), status=400)
+    try:
+        order, created = services.work_order_intake(actor=actor, data=s.to_data())
+    except ServiceError as exc:
+        errors = {exc.field or "non_field_errors": [exc.message]}
+        return render(request, "web/order_new.html", _intake_context(actor, values, errors), status=exc.status_code)
+    if created:
+        messages.success(request, _("Work order %(number)s was taken in.") % {"number": order.number})
+    else:
+        messages.info(
+            request, _("An order with this 95598 order id already exists: %(number)s.") % {"number": order.number}
+        )
+    return redirect("web:order", number=order.number)
+

@@ -1,0 +1,54 @@
+# GridDesk — every set-up step a fresh machine needs lives here.
+#   make run    venv + install + migrate SQLite + demo data + serve on 127.0.0.1:8000
+#   make test   the whole suite: engines, SQLite, then a throwaway PostgreSQL 15, browser included
+#   make bench  benchmarks against gunicorn + PostgreSQL (see benchmarks/RESULTS.md)
+
+PY       ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed-stamp
+PYTEST   := $(BIN)/python -m pytest
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
+.PHONY: install run serve test test-engines test-sqlite test-postgres browser-deps bench lint messages clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/griddesk migrate --noinput -v0
+	$(BIN)/griddesk demo
+	$(BIN)/griddesk serve 127.0.0.1:8000
+
+# Debian's chromium and a small CJK font for the browser test (no browser download).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then \
+	  echo "installing chromium + fonts-wqy-microhei"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null \
+	    || echo "WARNING: could not install chromium; browser tests will be skipped"; \
+	fi
+
+test-engines: install
+	$(BIN)/mypy griddesk/engines
+	$(PYTEST) tests/engines -p no:django --noconftest
+
+test-sqlite: install
+	$(PYTEST) tests --ignore=tests/engines -n 2 --dist loadfile
+
+test-postgres: install
+	scripts/with-postgres.sh $(PYTEST) tests --ignore=tests/engines -n 2 --dist loadfile
+
+test: install browser-deps test-engines test-sqlite test-postgres
+
+bench: install
+	benchmarks/run.sh
+
+messages: install
+	cd griddesk && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --ignore "engines/*" && ../$(BIN)/python ../manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache

@@ -1,0 +1,277 @@
+"""Turning orders into what the pages show. No decisions live here: masking is
+the API serializer's, permissions are ``selectors.allowed_actions``, field rules
+are the action serializers'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from griddesk.customers.models import PiiAccess
+from griddesk.engines import workflow
+from griddesk.engines.workflow import Action, Role
+from griddesk.organisation.access import Actor
+from griddesk.organisation.models import COMPANY_TYPES, DepartmentType
+from griddesk.organisation.selectors import department_subtree, departments_of_type_in
+from griddesk.workorders.models import ActionChoice, StationTask, WorkOrder
+from griddesk.workorders.serializers import ACTION_SERIALIZERS, ActionSerializer, WorkOrderSerializer
+
+# ------------------------------------------------------------------ personal data
+
+
+def order_data(request_user: Any, actor: Actor, order: WorkOrder, *, via: str = "web") -> dict[str, Any]:
+    """The order as the API would show it to ``actor`` (customer data masked by
+    the serializer's rules), writing a ``PiiAccess`` row when it is unmasked.
+
+    Same steps as ``workorders.apis._render``; see the hand-over note about
+    moving both onto one shared helper.
+    """
+    pii_log: list[Any] = []
+    data = WorkOrderSerializer(order, context={"actor": actor, "detail": True, "pii_log": pii_log}).data
+    if pii_log:
+        PiiAccess.objects.bulk_create(
+            [PiiAccess(user=request_user, customer=c, order_number=n, fields="name,phone,address", via=via) for c, n in pii_log]
+        )
+    return dict(data)
+
+
+# ------------------------------------------------------------------ the queue
+
+#: Closed states, left out of the queue unless asked for.
+TERMINAL = [s.value for s in workflow.TERMINAL_STATES]
+ACTIVE_STATES = [s.value for s in workflow.State if s not in workflow.TERMINAL_STATES]
+
+
+def queue_order(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Orders whose clock runs first, overdue first then least time left; the
+    rest (clock stopped) newest first. Same on SQLite and PostgreSQL (no reliance
+    on where NULLs sort)."""
+    open_states = [s.value for s in workflow.OPEN_STATES]
+    running = When(state__in=open_states, deadline_at__isnull=False, then=Value(0))
+    return qs.annotate(
+        _clock=Case(running, default=Value(1), output_field=IntegerField()),
+        _due=Case(When(state__in=open_states, deadline_at__isnull=False, then=F("deadline_at")), default=None),
+    ).order_by("_clock", "_due", "-received_at", "id")
+
+
+# ------------------------------------------------------------------ details
+
+
+def order_parts(order: WorkOrder) -> dict[str, Any]:
+    """Everything shown around the order on its page."""
+    return {
+        "leads": list(order.lead_assignments.select_related("department").order_by("-primary", "pk")),
+        "tasks": list(order.station_tasks.select_related("station", "requested_by", "findings_by").order_by("pk")),
+        "reports": list(
+            order.reports.select_related("responsible_department", "submitted_by", "confirmed_by").order_by("pk")
+        ),
+        "visits": list(order.return_visits.select_related("visited_by").order_by("pk")),
+        "assessments": list(order.assessments.select_related("assessed_by").order_by("pk")),
+    }
+
+
+#: Event data worth showing in the timeline, with labels.
+EVENT_DATA_LABELS = {
+    "grade": _("Grade"),
+    "complexity": _("Complexity"),
+    "override": _("Differs from suggestion"),
+    "lead_departments": _("Lead departments"),
+    "routed_by": _("Routed by"),
+    "stations": _("Power-supply stations"),
+    "station": _("Station"),
+    "company_at_fault": _("Company at fault"),
+    "outcome": _("Outcome"),
+    "method": _("Method"),
+    "on_time": _("On time"),
+    "into": _("Merged into"),
+    "urge_count": _("Times urged"),
+    "reopened": _("Reopened"),
+}
+
+
+# ------------------------------------------------------------------ action forms
+
+FIELD_LABELS = {
+    "note": _("Note"),
+    "grade": _("Grade"),
+    "complexity": _("Complexity"),
+    "reason": _("Reason"),
+    "departments": _("Lead departments"),
+    "stations": _("Power-supply stations"),
+    "findings": _("Findings"),
+    "station": _("Station"),
+    "responsibility": _("Responsibility analysis"),
+    "rectification": _("Rectification measures"),
+    "company_at_fault": _("The company is at fault"),
+    "responsible_department": _("Responsible department"),
+    "responsible_person": _("Responsible person"),
+    "method": _("Method"),
+    "outcome": _("Outcome"),
+    "customer_words": _("What the customer said"),
+    "solved": _("Problem solved"),
+    "score": _("Score"),
+    "into": _("Merge into (order number)"),
+}
+FIELD_HELP = {
+    (Action.GRADE, "reason"): _("Required when the grade or complexity differs from the suggestion."),
+    (Action.DISPATCH, "departments"): _("Leave all unticked to route by the rules for the grade."),
+    (Action.RETURN_REPORT, "note"): _("Say what the report lacks."),
+    (Action.STATION_FINDINGS, "station"): _("Leave empty for the first open task."),
+}
+#: Notes that the service requires although the serializer does not.
+REQUIRED_NOTES = frozenset({Action.RETURN_REPORT})
+_TEXTAREAS = frozenset({"reason", "findings", "responsibility", "rectification", "customer_words"})
+#: Actions whose service does not record the generic ``note`` (they have their
+#: own text: reason, findings, customer's words), so the form leaves it out.
+NOTE_UNUSED = frozenset(
+    {Action.GRADE, Action.STATION_FINDINGS, Action.SUBMIT_REPORT, Action.RETURN_VISIT, Action.REOPEN, Action.INVALIDATE}
+)
+#: Actions that leave the main path; shown after the others, in a quieter style.
+SIDE_ACTIONS = frozenset({Action.INVALIDATE, Action.MERGE, Action.URGE, Action.REOPEN, Action.RETURN_REPORT})
+_LEAD_EXCLUDED_TYPES = [*COMPANY_TYPES, DepartmentType.POWER_STATION, DepartmentType.STATION_95598]
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    label: str
+    widget: str  # text, textarea, select, checkboxes, checkbox, nullbool, number
+    required: bool
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    value: Any = ""
+    help: str = ""
+    errors: list[str] = field(default_factory=list)
+    step: str = ""
+
+    @property
+    def values(self) -> list[str]:
+        return [str(v) for v in self.value] if isinstance(self.value, list | tuple) else [str(self.value)]
+
+
+@dataclass
+class ActionForm:
+    action: str
+    label: str
+    fields: list[FieldSpec]
+    side: bool
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or any(f.errors for f in self.fields)
+
+
+def serializer_for(action: str) -> type[ActionSerializer]:
+    return ACTION_SERIALIZERS.get(action, ActionSerializer)
+
+
+def _choices(action: str, name: str, order: WorkOrder, actor: Actor) -> list[tuple[str, str]] | None:
+    if name in ("departments", "responsible_department"):
+        depts = department_subtree(order.company).filter(active=True).exclude(type__in=_LEAD_EXCLUDED_TYPES)
+        return [(d.code, d.name) for d in depts]
+    if name == "stations":
+        return [(d.code, d.name) for d in departments_of_type_in(order.company, DepartmentType.POWER_STATION)]
+    if action == Action.STATION_FINDINGS and name == "station":
+        tasks = order.station_tasks.filter(state=StationTask.TaskState.OPEN).select_related("station").order_by("pk")
+        return [(t.station.code, t.station.name) for t in tasks]
+    return None
+
+
+def _initial(action: str, name: str, order: WorkOrder) -> Any:
+    if action == Action.GRADE and name == "grade":
+        return order.grade or order.suggested_grade or ""
+    if action == Action.GRADE and name == "complexity":
+        return order.suggested_complexity or order.complexity
+    return [] if name in ("departments", "stations") else ""
+
+
+def _field_spec(action: str, name: str, f: serializers.Field, order: WorkOrder, actor: Actor) -> FieldSpec | None:
+    spec = FieldSpec(
+        name=name,
+        label=str(FIELD_LABELS.get(name, name)),
+        widget="text",
+        required=bool(f.required) or (name == "note" and action in REQUIRED_NOTES),
+        help=str(FIELD_HELP.get((Action(action), name), "")),
+        value=_initial(action, name, order),
+    )
+    provided = _choices(action, name, order, actor)
+    if isinstance(f, serializers.ListField):
+        spec.widget = "checkboxes"
+        spec.choices = provided or []
+    elif isinstance(f, serializers.ChoiceField):
+        spec.widget = "select"
+        spec.choices = [(str(k), str(v)) for k, v in f.choices.items()]
+    elif isinstance(f, serializers.BooleanField):
+        spec.widget = "nullbool" if f.allow_null else "checkbox"
+    elif isinstance(f, serializers.IntegerField) and f.min_value is not None and f.max_value is not None:
+        spec.widget = "select"
+        spec.choices = [(str(i), str(i)) for i in range(int(f.min_value), int(f.max_value) + 1)]
+    elif isinstance(f, serializers.DecimalField):
+        spec.widget = "number"
+        spec.step = "0.01"
+    elif provided is not None:
+        if action == Action.STATION_FINDINGS and (actor.role == Role.STATION_INVESTIGATOR or len(provided) < 2):
+            return None  # the station is implied
+        spec.widget = "select"
+        spec.choices = [("", "—"), *provided]
+    elif name in _TEXTAREAS or (name == "note" and spec.required):
+        spec.widget = "textarea"
+    return spec
+
+
+def action_forms(
+    actor: Actor,
+    order: WorkOrder,
+    allowed: list[str],
+    *,
+    posted: tuple[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> list[ActionForm]:
+    """One small form per action ``actor`` may take now, with the fields the
+    action's serializer declares. ``posted``/``errors`` refill the form that failed."""
+    forms: list[ActionForm] = []
+    for action in allowed:
+        fields: list[FieldSpec] = []
+        for name, f in serializer_for(action)().fields.items():
+            if name in ("action", "version") or (name == "note" and Action(action) in NOTE_UNUSED):
+                continue
+            spec = _field_spec(action, name, f, order, actor)
+            if spec is None:
+                continue
+            if posted and posted[0] == action:
+                data = posted[1]
+                if spec.widget == "checkboxes":
+                    spec.value = data.getlist(name)
+                elif spec.widget == "checkbox":
+                    spec.value = "true" if data.get(name) else ""
+                else:
+                    spec.value = data.get(name, "")
+                spec.errors = list((errors or {}).get(name, []))
+            fields.append(spec)
+        form = ActionForm(action=action, label=str(ActionChoice(action).label), fields=fields, side=Action(action) in SIDE_ACTIONS)
+        if posted and posted[0] == action:
+            known = {f.name for f in fields}
+            form.errors = [m for k, msgs in (errors or {}).items() if k not in known for m in msgs]
+        forms.append(form)
+    forms.sort(key=lambda f: f.side)
+    return forms
+
+
+def error_messages(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF ``serializer.errors`` → {"field" or "customer.field": [message, …]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            for k, v in error_messages(value, f"{prefix}.{key}" if prefix else str(key)).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(errors, list):
+        for item in errors:
+            for k, v in error_messages(item, prefix).items():
+                out.setdefault(k, []).extend(v)
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(str(errors))
+    return out
