@@ -15,6 +15,24 @@ from griddesk.organisation.demo import DEMO_USERS, build_demo_org
 _ext = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # PBKDF2's million rounds per demo user would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Build the demo organisation once; each test's transaction rolls back to it.
+    (Transactional tests flush it; ``org`` then rebuilds it.)"""
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
+        build_demo_org()
+
+
 @pytest.fixture
 def org(db: Any) -> Any:
     return build_demo_org()

@@ -42,6 +42,10 @@ class DemoOrg:
 
 @transaction.atomic
 def build_demo_org(*, with_users: bool = True) -> DemoOrg:
+    from griddesk.workorders.reference import seed_reference_data
+
+    # Normally present from the data migration; a flushed test database lacks it.
+    seed_reference_data()
     existing = Department.objects.filter(code="city").first()
     if existing is not None:
         depts = {d.code: d for d in Department.objects.all()}

@@ -332,7 +332,9 @@ def work_order_bulk_intake(*, actor: Actor, items: list[IntakeData | dict[str, A
 def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_version: int | None = None) -> WorkOrder:
     number = order if isinstance(order, str) else order.number
     locked = (
-        WorkOrder.objects.select_for_update()
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer joins to customer/category; only the order row needs the lock.
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("company", "customer", "category")
         .filter(number=number)
         .first()
