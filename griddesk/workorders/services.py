@@ -780,3 +780,49 @@ def work_order_act(*, order: WorkOrder | str, actor: Actor, action: str, data: d
         case Action.URGE:
             return work_order_urge(**common, note=note)
     raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")  # pragma: no cover
+
+
+# ------------------------------------------------------------------ rules as data
+
+
+def _rule_snapshot(instance: Any) -> dict[str, Any]:
+    from django.forms.models import model_to_dict
+
+    return {k: v for k, v in model_to_dict(instance).items()}
+
+
+@transaction.atomic
+def rule_save(*, actor: Any, instance: Any, created: bool) -> Any:
+    """Save an administrator's change to a rule and audit it (before/after)."""
+    from .models import RuleChange
+
+    model = type(instance)
+    before = None
+    if not created and instance.pk is not None:
+        old = model.objects.select_for_update().filter(pk=instance.pk).first()
+        before = _rule_snapshot(old) if old is not None else None
+    instance.save()
+    RuleChange.objects.create(
+        model=model._meta.label,
+        object_id=str(instance.pk),
+        change="create" if created else "update",
+        before=before,
+        after=_rule_snapshot(instance),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return instance
+
+
+@transaction.atomic
+def rule_delete(*, actor: Any, instance: Any) -> None:
+    from .models import RuleChange
+
+    RuleChange.objects.create(
+        model=type(instance)._meta.label,
+        object_id=str(instance.pk),
+        change="delete",
+        before=_rule_snapshot(instance),
+        after=None,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    instance.delete()

@@ -1,0 +1,135 @@
+"""Django admin for rules and reference data. Work orders are read-only here:
+their state only changes through the lifecycle services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from griddesk.engines import grading, routing
+
+from . import services
+from .models import Category, GradingRule, RoutingRule, RuleChange, TimeLimitRule, WorkOrder, WorkOrderEvent
+
+
+class AuditedRuleAdmin(admin.ModelAdmin):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.rule_save(actor=request.user, instance=obj, created=not change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.rule_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            services.rule_delete(actor=request.user, instance=obj)
+
+
+class GradingRuleForm(forms.ModelForm):
+    class Meta:
+        model = GradingRule
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            grading.GradingRule(
+                code=data.get("code") or "x",
+                priority=data.get("priority") or 0,
+                grade=data.get("grade") or 0,
+                complexity=data.get("complexity") or "",
+                order_types=frozenset(data.get("order_types") or []),
+                channels=frozenset(data.get("channels") or []),
+                categories=frozenset(data.get("categories") or []),
+                keywords=tuple(data.get("keywords") or []),
+            )
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError(str(exc), code="invalid_rule") from None
+        return data
+
+
+@admin.register(GradingRule)
+class GradingRuleAdmin(AuditedRuleAdmin):
+    form = GradingRuleForm
+    list_display = ["code", "priority", "grade", "complexity", "description", "active"]
+    list_editable = ["active"]
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            routing.RoutingRule(grade=data.get("grade") or 0, lead_types=tuple(data.get("lead_types") or ()))
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError(str(exc), code="invalid_rule") from None
+        return data
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(AuditedRuleAdmin):
+    form = RoutingRuleForm
+    list_display = ["grade", "lead_types"]
+
+
+@admin.register(TimeLimitRule)
+class TimeLimitRuleAdmin(AuditedRuleAdmin):
+    list_display = ["complexity", "working_days"]
+
+
+@admin.register(Category)
+class CategoryAdmin(AuditedRuleAdmin):
+    list_display = ["code", "name", "name_en", "parent", "order_type", "active"]
+    list_filter = ["order_type", "active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(RuleChange)
+class RuleChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "model", "object_id", "change", "actor"]
+    list_filter = ["model", "change"]
+    readonly_fields = ["at", "model", "object_id", "change", "before", "after", "actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = WorkOrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["seq", "at", "action", "actor_name", "from_state", "to_state", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "type", "channel", "state", "grade", "deadline_at"]
+    list_filter = ["state", "type", "channel", "grade"]
+    search_fields = ["number", "external_id"]
+    inlines = [EventInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
