@@ -1,8 +1,13 @@
 from django.urls import path
 
+from griddesk.customers.apis import CustomerDetailApi
+
 from . import apis
+from .reference_apis import ReferenceApi
 
 urlpatterns = [
+    path("reference/", ReferenceApi.as_view(), name="reference"),
+    path("customers/<str:account_no>/", CustomerDetailApi.as_view(), name="customer"),
     path("work-orders/", apis.WorkOrderListCreateApi.as_view(), name="work-orders"),
     path("work-orders/bulk/", apis.WorkOrderBulkApi.as_view(), name="work-orders-bulk"),
     path("work-orders/<str:number>/", apis.WorkOrderDetailApi.as_view(), name="work-order"),

@@ -255,3 +255,23 @@ def test_openapi_schema_and_docs(org, client_for):
     assert r.status_code == 200
     assert b"/api/v1/work-orders/{number}/actions/" in r.content
     assert client_for("agent").get("/api/docs/").status_code == 200
+
+
+def test_customer_contact_history(org, client_for):
+    a = post(client_for("agent"), intake_payload()).json()["number"]
+    b = post(client_for("agent"), intake_payload(category="service.attitude")).json()["number"]
+    body = client_for("agent").get("/api/v1/customers/3300112233/").json()
+    assert {o["number"] for o in body["orders"]} == {a, b}
+    assert body["phone"] == "13812341234" and body["masked"] is False
+    manager = client_for("manager").get("/api/v1/customers/3300112233/").json()
+    assert manager["phone"] == "138****1234" and manager["masked"] is True
+    assert client_for("agent").get("/api/v1/customers/nope/").status_code == 404
+    assert client_for("audit").get("/api/v1/customers/3300112233/").json()["orders"] == []
+
+
+def test_reference_codes(org, client_for):
+    body = client_for("agent").get("/api/v1/reference/").json()
+    assert {t["code"] for t in body["types"]} >= {"complaint", "fault_repair", "public_opinion"}
+    assert {c["code"] for c in body["channels"]} == {"95598", "online", "wechat", "alipay", "hall", "12345", "media", "inspection"}
+    tops = {c["code"] for c in body["categories"] if c["parent"] is None}
+    assert tops == {"service", "business", "outage", "power_quality", "grid_construction"}
