@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from griddesk.customers.models import Customer
-from griddesk.engines import grading, routing, workflow
+from griddesk.engines import grading, routing, workdays, workflow
 from griddesk.engines.workflow import Action, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department, DepartmentType
@@ -106,59 +106,99 @@ class IntakeData:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _customer_for(data: CustomerData | None) -> Customer | None:
-    if data is None:
-        return None
-    customer = Customer.objects.filter(account_no=data.account_no).first()
-    if customer is not None:
-        return customer
-    try:
-        with transaction.atomic():
-            return Customer.objects.create(
-                account_no=data.account_no,
-                name=data.name,
-                phone=data.phone,
-                address=data.address,
-                category=data.category,
-            )
-    except IntegrityError:
-        # Another intake created the same customer a moment ago.
-        return Customer.objects.get(account_no=data.account_no)
+class _IntakeContext:
+    """What an intake needs besides the order itself, loaded once per call.
 
+    The single-order path uses it for one order; the bulk path loads customers,
+    categories and recent orders for the whole batch in a few queries.
+    """
 
-def _category(code: str | None) -> Category | None:
-    if not code:
-        return None
-    cat = Category.objects.filter(code=code, active=True).first()
-    if cat is None:
-        raise InvalidInput(_("Unknown business category “%(code)s”.") % {"code": code}, code="unknown_category", field="category")
-    return cat
-
-
-def _order_company(actor: Actor, customer: Customer | None) -> Department:
-    """The company that owns the order: the customer's supply station's company,
-    else the intake user's company."""
-    if customer is not None and customer.station_id:
-        return department_company(customer.station)  # type: ignore[arg-type]
-    if actor.company is not None:
-        return actor.company
-    company = Department.objects.filter(type=DepartmentType.COMPANY, parent__isnull=True).order_by("pk").first()
-    if company is None:
-        raise InvalidInput(_("No company is configured."), code="no_company")
-    return company
-
-
-def _earlier_order(customer: Customer | None, category: Category | None, received_at: datetime) -> WorkOrder | None:
-    if customer is None or category is None:
-        return None
-    return (
-        WorkOrder.objects.filter(
-            customer=customer, category=category, received_at__gte=received_at - REPEAT_WINDOW, received_at__lte=received_at
+    def __init__(self, items: list[IntakeData]) -> None:
+        self.grading_rules = rules.grading_rules()
+        self.days_by_complexity = {c: rules.working_days_for(c) for c in ("ordinary", "important")}
+        self.calendar = rules.calendar()
+        codes = {d.category for d in items if d.category}
+        self.categories = {c.code: c for c in Category.objects.filter(code__in=codes, active=True)} if codes else {}
+        accounts = {d.customer.account_no for d in items if d.customer}
+        self.customers: dict[str, Customer] = (
+            {c.account_no: c for c in Customer.objects.filter(account_no__in=accounts).select_related("station")}
+            if accounts
+            else {}
         )
-        .exclude(state__in=[State.INVALID, State.MERGED])
-        .order_by("-received_at")
-        .first()
-    )
+        self._company_cache: dict[int, Department] = {}
+        # Latest earlier order per (customer, category) for repeat detection.
+        self.latest: dict[tuple[int, int], WorkOrder] = {}
+        if self.customers and items:
+            since = min(d.received_at for d in items) - REPEAT_WINDOW
+            for o in (
+                WorkOrder.objects.filter(
+                    customer__in=list(self.customers.values()), category__isnull=False, received_at__gte=since
+                )
+                .exclude(state__in=[State.INVALID, State.MERGED])
+                .only("pk", "number", "customer_id", "category_id", "received_at")
+                .order_by("received_at")
+            ):
+                self.latest[(o.customer_id, o.category_id)] = o  # type: ignore[index]
+
+    def category(self, code: str | None) -> Category | None:
+        if not code:
+            return None
+        cat = self.categories.get(code)
+        if cat is None:
+            raise InvalidInput(
+                _("Unknown business category “%(code)s”.") % {"code": code}, code="unknown_category", field="category"
+            )
+        return cat
+
+    def customer(self, data: CustomerData | None) -> Customer | None:
+        if data is None:
+            return None
+        customer = self.customers.get(data.account_no)
+        if customer is None:
+            try:
+                with transaction.atomic():
+                    customer = Customer.objects.create(
+                        account_no=data.account_no,
+                        name=data.name,
+                        phone=data.phone,
+                        address=data.address,
+                        category=data.category,
+                    )
+            except IntegrityError:
+                # Another intake created the same customer a moment ago.
+                customer = Customer.objects.get(account_no=data.account_no)
+            self.customers[data.account_no] = customer
+        return customer
+
+    def company(self, actor: Actor, customer: Customer | None) -> Department:
+        """The company that owns the order: the customer's supply station's
+        company, else the intake user's company."""
+        if customer is not None and customer.station_id:
+            key = customer.station_id
+            if key not in self._company_cache:
+                self._company_cache[key] = department_company(customer.station)  # type: ignore[arg-type]
+            return self._company_cache[key]
+        if actor.company is not None:
+            return actor.company
+        company = Department.objects.filter(type=DepartmentType.COMPANY, parent__isnull=True).order_by("pk").first()
+        if company is None:
+            raise InvalidInput(_("No company is configured."), code="no_company")
+        return company
+
+    def earlier(self, customer: Customer | None, category: Category | None, received_at: datetime) -> WorkOrder | None:
+        if customer is None or category is None:
+            return None
+        o = self.latest.get((customer.pk, category.pk))
+        if o is not None and received_at - REPEAT_WINDOW <= o.received_at <= received_at:
+            return o
+        return None
+
+    def remember(self, order: WorkOrder) -> None:
+        if order.customer_id and order.category_id:
+            key = (order.customer_id, order.category_id)
+            prev = self.latest.get(key)
+            if prev is None or prev.received_at <= order.received_at:
+                self.latest[key] = order
 
 
 def _facts(order: WorkOrder) -> grading.OrderFacts:
@@ -187,10 +227,12 @@ def _intake_department(actor: Actor) -> Department:
     return dept
 
 
-def _build_order(actor: Actor, data: IntakeData, number: str, created_department: Department) -> WorkOrder:
-    customer = _customer_for(data.customer)
-    category = _category(data.category)
-    earlier = _earlier_order(customer, category, data.received_at) if data.type == OrderType.COMPLAINT else None
+def _build_order(
+    ctx: _IntakeContext, actor: Actor, data: IntakeData, number: str, created_department: Department
+) -> WorkOrder:
+    category = ctx.category(data.category)
+    customer = ctx.customer(data.customer)
+    earlier = ctx.earlier(customer, category, data.received_at) if data.type == OrderType.COMPLAINT else None
     order = WorkOrder(
         number=number,
         external_id=data.external_id or None,
@@ -203,7 +245,7 @@ def _build_order(actor: Actor, data: IntakeData, number: str, created_department
         anonymous=data.anonymous,
         received_at=data.received_at,
         customer=customer,
-        company=_order_company(actor, customer),
+        company=ctx.company(actor, customer),
         created_department=created_department,
         created_by=actor.user,  # type: ignore[misc]
         escalated=data.channel in ESCALATED_CHANNELS,
@@ -211,13 +253,13 @@ def _build_order(actor: Actor, data: IntakeData, number: str, created_department
         is_repeat=earlier is not None,
         version=1,
     )
-    suggestion = grading.suggest_grade(_facts(order), rules.grading_rules())
+    suggestion = grading.suggest_grade(_facts(order), ctx.grading_rules)
     order.suggested_grade = suggestion.grade
     order.suggested_complexity = suggestion.complexity
     order.suggestion_reasons = [suggestion.rule_code, *suggestion.reasons]
     # Until graded, the clock runs on the suggested complexity.
     order.complexity = suggestion.complexity
-    deadline = rules.handling_deadline(data.received_at, suggestion.complexity)
+    deadline = workdays.working_day_deadline(data.received_at, ctx.days_by_complexity[suggestion.complexity], ctx.calendar)
     order.deadline_at = deadline.due_at
     order.deadline_provisional = deadline.provisional
     return order
@@ -251,7 +293,7 @@ def work_order_intake(*, actor: Actor, data: IntakeData) -> tuple[WorkOrder, boo
     try:
         with transaction.atomic():
             (number,) = _allocate_numbers(data.type, day, 1)
-            order = _build_order(actor, data, number, _intake_department(actor))
+            order = _build_order(_IntakeContext([data]), actor, data, number, _intake_department(actor))
             order.save()
             _create_event(
                 order, actor, action="create", from_state="", to_state=order.state,
@@ -279,8 +321,9 @@ def work_order_bulk_intake(*, actor: Actor, items: list[IntakeData | dict[str, A
     """Take in many orders; each item succeeds or fails on its own.
 
     Items that failed validation upstream arrive as their error dict and are
-    reported as such. Valid items are written in one transaction, each inside a
-    savepoint so one bad row cannot leave a half-written order.
+    reported as such. The valid ones are checked against reference data first,
+    then written set-wise (numbers reserved per prefix and day, orders and
+    events in bulk) in one transaction: nothing is half-written.
     """
     _require_intake_role(actor)
     results: list[BulkResult] = []
@@ -290,39 +333,84 @@ def work_order_bulk_intake(*, actor: Actor, items: list[IntakeData | dict[str, A
             valid.append((i, item))
         else:
             results.append(BulkResult(index=i, status="error", errors=item))
-    seen: dict[str, int] = {}
-    with transaction.atomic():
-        dept = _intake_department(actor)
-        ext_ids = [d.external_id for _, d in valid if d.external_id]
-        existing = {o.external_id: o for o in WorkOrder.objects.filter(external_id__in=ext_ids)} if ext_ids else {}
+    try:
+        with transaction.atomic():
+            results.extend(_bulk_write(actor, valid))
+    except IntegrityError:
+        # A concurrent intake took one of these external ids meanwhile: fall
+        # back to one transaction per item, each idempotent on its own.
         for i, data in valid:
-            if data.external_id and data.external_id in existing:
-                results.append(BulkResult(index=i, status="existing", order=existing[data.external_id]))
-                continue
-            if data.external_id and data.external_id in seen:
-                results.append(
-                    BulkResult(
-                        index=i,
-                        status="error",
-                        errors={"external_id": [{"code": "duplicate_in_batch", "message": _("Repeats item %(i)d of this batch.") % {"i": seen[data.external_id]}}]},
-                    )
-                )
-                continue
             try:
-                with transaction.atomic():
-                    day = timezone.localdate(data.received_at).strftime("%Y%m%d")
-                    (number,) = _allocate_numbers(data.type, day, 1)
-                    order = _build_order(actor, data, number, dept)
-                    order.save()
-                    _create_event(order, actor, action="create", from_state="", to_state=order.state,
-                                  data={"channel": order.channel, "external_id": order.external_id, "bulk": True}).save()
+                order, created = work_order_intake(actor=actor, data=data)
             except InvalidInput as exc:
-                results.append(BulkResult(index=i, status="error", errors={exc.field or "non_field_errors": [{"code": exc.code, "message": exc.message}]}))
+                results.append(BulkResult(index=i, status="error", errors=_field_errors(exc)))
                 continue
+            results.append(BulkResult(index=i, status="created" if created else "existing", order=order))
+    results.sort(key=lambda r: r.index)
+    return results
+
+
+def _field_errors(exc: InvalidInput) -> dict[str, Any]:
+    return {exc.field or "non_field_errors": [{"code": exc.code, "message": exc.message}]}
+
+
+def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkResult]:
+    results: list[BulkResult] = []
+    dept = _intake_department(actor)
+    ext_ids = [d.external_id for _, d in valid if d.external_id]
+    existing = {o.external_id: o for o in WorkOrder.objects.filter(external_id__in=ext_ids)} if ext_ids else {}
+    seen: dict[str, int] = {}
+    accepted: list[tuple[int, IntakeData]] = []
+    for i, data in valid:
+        if data.external_id and data.external_id in existing:
+            results.append(BulkResult(index=i, status="existing", order=existing[data.external_id]))
+        elif data.external_id and data.external_id in seen:
+            msg = _("Repeats item %(i)d of this batch.") % {"i": seen[data.external_id]}
+            results.append(
+                BulkResult(index=i, status="error", errors={"external_id": [{"code": "duplicate_in_batch", "message": msg}]})
+            )
+        else:
             if data.external_id:
                 seen[data.external_id] = i
-            results.append(BulkResult(index=i, status="created", order=order))
-    results.sort(key=lambda r: r.index)
+            accepted.append((i, data))
+    ctx = _IntakeContext([d for _, d in accepted])
+    # Reserve numbers per (prefix, day) block.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for pos, (_i, data) in enumerate(accepted):
+        groups.setdefault((data.type, timezone.localdate(data.received_at).strftime("%Y%m%d")), []).append(pos)
+    numbers: dict[int, str] = {}
+    for (order_type, day), positions in groups.items():
+        for pos, number in zip(positions, _allocate_numbers(order_type, day, len(positions))):
+            numbers[pos] = number
+    orders: list[tuple[int, WorkOrder]] = []
+    for pos, (i, data) in enumerate(accepted):
+        try:
+            order = _build_order(ctx, actor, data, numbers[pos], dept)
+        except InvalidInput as exc:
+            results.append(BulkResult(index=i, status="error", errors=_field_errors(exc)))
+            continue
+        ctx.remember(order)
+        orders.append((i, order))
+    # A repeat of an order earlier in this same batch points at an unsaved
+    # object; link it after the insert gives that order its id.
+    in_batch = [o for _, o in orders if o.repeat_of is not None and o.repeat_of.pk is None]
+    pending = {id(o): o.repeat_of for o in in_batch}
+    for o in in_batch:
+        o.repeat_of = None
+    WorkOrder.objects.bulk_create([o for _, o in orders], batch_size=500)
+    for o in in_batch:
+        o.repeat_of = pending[id(o)]
+    if in_batch:
+        WorkOrder.objects.bulk_update(in_batch, ["repeat_of"], batch_size=500)
+    WorkOrderEvent.objects.bulk_create(
+        [
+            _create_event(o, actor, action="create", from_state="", to_state=o.state,
+                          data={"channel": o.channel, "external_id": o.external_id, "bulk": True})
+            for _, o in orders
+        ],
+        batch_size=500,
+    )
+    results.extend(BulkResult(index=i, status="created", order=o) for i, o in orders)
     return results
 
 

@@ -275,3 +275,18 @@ def test_reference_codes(org, client_for):
     assert {c["code"] for c in body["channels"]} == {"95598", "online", "wechat", "alipay", "hall", "12345", "media", "inspection"}
     tops = {c["code"] for c in body["categories"] if c["parent"] is None}
     assert tops == {"service", "business", "outage", "power_quality", "grid_construction"}
+
+
+def test_bulk_links_repeats_inside_and_across_batches(org, client_for):
+    first = post(client_for("agent"), intake_payload()).json()["number"]
+    batch = [intake_payload(), intake_payload(), intake_payload(category="outage.fault"),
+             intake_payload(category="nope.nope")]
+    body = client_for("agent").post(URL + "bulk/", {"orders": batch}, format="json").json()
+    assert [r["status"] for r in body["results"]] == ["created", "created", "created", "error"]
+    assert body["results"][3]["errors"]["category"][0]["code"] == "unknown_category"
+    a, b, c = (WorkOrder.objects.get(number=r["number"]) for r in body["results"][:3])
+    assert a.repeat_of.number == first
+    assert b.repeat_of_id == a.pk  # a repeat of an order earlier in the same batch
+    assert c.repeat_of is None and not c.is_repeat
+    assert WorkOrderEvent.objects.filter(order__in=[a, b, c], action="create", seq=1).count() == 3
+    assert len({a.number, b.number, c.number}) == 3
