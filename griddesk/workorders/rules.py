@@ -38,11 +38,14 @@ def routing_rules() -> list[routing.RoutingRule]:
     return [routing.RoutingRule(grade=r.grade, lead_types=tuple(r.lead_types)) for r in rows]
 
 
+def working_days_by_complexity() -> dict[str, int]:
+    days = dict(workdays.DEFAULT_WORKING_DAYS_BY_COMPLEXITY)
+    days.update(TimeLimitRule.objects.values_list("complexity", "working_days"))
+    return days
+
+
 def working_days_for(complexity: str) -> int:
-    row = TimeLimitRule.objects.filter(complexity=complexity).first()
-    if row is not None:
-        return row.working_days
-    return workdays.DEFAULT_WORKING_DAYS_BY_COMPLEXITY[complexity]
+    return working_days_by_complexity()[complexity]
 
 
 def calendar() -> workdays.WorkdayCalendar:

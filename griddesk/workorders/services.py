@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,15 +66,21 @@ _TYPE_PREFIX = {
 def _allocate_numbers(order_type: str, day: str, count: int) -> list[str]:
     """Reserve ``count`` consecutive numbers like ``TS20261128000123``.
 
-    The counter row is locked for the length of the caller's transaction; the
-    bulk path takes a whole block in one update.
+    One upsert per call (PostgreSQL and SQLite ≥ 3.35 both speak
+    ``INSERT … ON CONFLICT … RETURNING``). The counter row stays locked until the
+    caller's transaction ends, so a rolled-back intake does not burn a number.
     """
     prefix = _TYPE_PREFIX.get(OrderType(order_type), "GD")
     key = f"{prefix}{day}"
-    NumberSequence.objects.get_or_create(key=key)
-    seq = NumberSequence.objects.select_for_update().get(key=key)
-    first = seq.last + 1
-    NumberSequence.objects.filter(key=key).update(last=F("last") + count)
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (key, last) VALUES (%s, %s) "
+            f"ON CONFLICT (key) DO UPDATE SET last = {table}.last + excluded.last RETURNING last",
+            [key, count],
+        )
+        (last,) = cur.fetchone()
+    first = last - count + 1
     return [f"{key}{n:06d}" for n in range(first, first + count)]
 
 
@@ -115,7 +120,7 @@ class _IntakeContext:
 
     def __init__(self, items: list[IntakeData]) -> None:
         self.grading_rules = rules.grading_rules()
-        self.days_by_complexity = {c: rules.working_days_for(c) for c in ("ordinary", "important")}
+        self.days_by_complexity = rules.working_days_by_complexity()
         self.calendar = rules.calendar()
         codes = {d.category for d in items if d.category}
         self.categories = {c.code: c for c in Category.objects.filter(code__in=codes, active=True)} if codes else {}
