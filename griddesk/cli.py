@@ -20,18 +20,45 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import execute_from_command_line
 
     if args and args[0] == "serve":
-        rest = args[1:]
+        return _serve(args[1:])
+    execute_from_command_line(["griddesk", *args])
+    return 0
+
+
+def _serve(rest: list[str]) -> int:
+    """Run the web server and, beside it, the django-q2 worker cluster that
+    executes background tasks (imports, scheduled jobs). Set
+    GRIDDESK_NO_WORKERS=1 when workers run elsewhere (several app servers)."""
+    import signal
+    import subprocess
+
+    # A SIGTERM (service manager, timeout) must still stop the worker cluster.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    workers = None
+    if os.environ.get("GRIDDESK_NO_WORKERS") != "1":
+        workers = subprocess.Popen([sys.executable, "-m", "griddesk.cli", "qcluster"])
+    try:
         if "--prod" in rest:
             rest.remove("--prod")
             bind = rest[0] if rest else "127.0.0.1:8000"
-            workers = os.environ.get("GRIDDESK_WORKERS", str((os.cpu_count() or 1) * 2 + 1))
-            os.execvp(
-                sys.executable,
-                [sys.executable, "-m", "gunicorn", "griddesk.wsgi", "-b", bind, "-w", workers, "--access-logfile", "-"],
+            n = os.environ.get("GRIDDESK_WORKERS", str((os.cpu_count() or 1) * 2 + 1))
+            return subprocess.call(
+                [sys.executable, "-m", "gunicorn", "griddesk.wsgi", "-b", bind, "-w", n, "--access-logfile", "-"]
             )
-        args = ["runserver", *(rest or ["127.0.0.1:8000"])]
-    execute_from_command_line(["griddesk", *args])
-    return 0
+        from django.core.management import execute_from_command_line
+
+        # --noreload: the autoreloader would start a second copy of everything.
+        execute_from_command_line(["griddesk", "runserver", "--noreload", *(rest or ["127.0.0.1:8000"])])
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if workers is not None:
+            workers.terminate()
+            try:
+                workers.wait(10)
+            except subprocess.TimeoutExpired:
+                workers.kill()
 
 
 if __name__ == "__main__":
