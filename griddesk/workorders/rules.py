@@ -49,9 +49,11 @@ def working_days_for(complexity: str) -> int:
 
 
 def calendar() -> workdays.WorkdayCalendar:
-    # The SLA issue adds administrator overrides; until then the official data
-    # plus the weekday rule for years it does not cover.
-    return workdays.official_calendar()
+    # Official data + administrator overrides + confirmed years (griddesk.sla),
+    # cached per process against a one-query fingerprint.
+    from griddesk.sla.selectors import effective_calendar
+
+    return effective_calendar()
 
 
 def handling_deadline(received_at: datetime, complexity: str) -> workdays.Deadline:

@@ -384,7 +384,9 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
     for pos, (_i, data) in enumerate(accepted):
         groups.setdefault((data.type, timezone.localdate(data.received_at).strftime("%Y%m%d")), []).append(pos)
     numbers: dict[int, str] = {}
-    for (order_type, day), positions in groups.items():
+    # Lock the counter rows in one global order (by key, e.g. "TS20261128"), or
+    # two concurrent batches spanning several days/types deadlock on them.
+    for (order_type, day), positions in sorted(groups.items(), key=lambda g: (_TYPE_PREFIX.get(OrderType(g[0][0]), "GD"), g[0][1])):
         for pos, number in zip(positions, _allocate_numbers(order_type, day, len(positions))):
             numbers[pos] = number
     orders: list[tuple[int, WorkOrder]] = []

@@ -1,0 +1,135 @@
+"""API shapes for the calendar and deadline endpoints (input validation only)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from griddesk.common.validation import AwareDateTimeField, CleanCharField
+from griddesk.workorders.models import Complexity, OrderType
+
+from . import selectors
+
+# "2026-09-30T10:00:00 08:00": an unencoded "+" in a query string arrives as a space.
+_SPACE_OFFSET = re.compile(r"(\d) (\d{2}(?::?\d{2})?)$")
+
+
+class AnyTimeAwareDateTimeField(AwareDateTimeField):
+    """ISO 8601 with an explicit offset, naive times refused (code ``naive``),
+    but without the "not in the future" check: an integrator may ask about any time."""
+
+    def to_internal_value(self, value: object) -> datetime:
+        if isinstance(value, str):
+            text = _SPACE_OFFSET.sub(r"\1+\2", value.strip()).replace("Z", "+00:00")
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
+            if parsed.tzinfo is None:
+                self.fail("naive")
+            value = parsed
+        result = serializers.DateTimeField.to_internal_value(self, value)
+        if timezone.is_naive(result):
+            self.fail("naive")
+        return result
+
+
+def _check_day_year(value: Any) -> Any:
+    if not selectors.MIN_YEAR <= value.year <= selectors.MAX_YEAR:
+        raise serializers.ValidationError(
+            _("The year must lie between %(min)d and %(max)d.") % {"min": selectors.MIN_YEAR, "max": selectors.MAX_YEAR},
+            code="out_of_range",
+        )
+    return value
+
+
+class OverrideSerializer(serializers.Serializer):
+    date = serializers.DateField(validators=[_check_day_year])
+    is_workday = serializers.BooleanField()
+    source_notice = CleanCharField(max_length=200)
+    note = CleanCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class OverrideItemSerializer(OverrideSerializer):
+    # In an import the notice may be given once for all dates.
+    source_notice = CleanCharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class OverrideImportSerializer(serializers.Serializer):
+    overrides = OverrideItemSerializer(many=True, allow_empty=True, max_length=1000)
+    confirm_year = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=selectors.MIN_YEAR, max_value=selectors.MAX_YEAR
+    )
+    notice = CleanCharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        # Keyed by item index, like DRF's own per-item errors of a list field.
+        item_errors: dict[int, dict[str, Any]] = {}
+        seen: set[Any] = set()
+        for index, item in enumerate(data["overrides"]):
+            errs: dict[str, Any] = {}
+            if item["date"] in seen:
+                errs["date"] = [serializers.ErrorDetail(str(_("The date is listed twice.")), code="duplicate")]
+            seen.add(item["date"])
+            if not item["source_notice"].strip() and not data["notice"].strip():
+                errs["source_notice"] = [
+                    serializers.ErrorDetail(str(_("Name the notice the date comes from.")), code="required")
+                ]
+            if errs:
+                item_errors[index] = errs
+        errors: dict[str, Any] = {}
+        if item_errors:
+            errors["overrides"] = item_errors
+        if data["confirm_year"] is not None and not data["notice"].strip():
+            errors["notice"] = [serializers.ErrorDetail(str(_("Name the notice that confirms the year.")), code="required")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class DeadlineQuerySerializer(serializers.Serializer):
+    received_at = AnyTimeAwareDateTimeField()
+    type = serializers.ChoiceField(choices=OrderType.choices, required=False, default=OrderType.COMPLAINT.value)
+    grade = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=4)
+    complexity = serializers.ChoiceField(choices=Complexity.choices, required=False, allow_null=True, default=None)
+
+
+class DayOutSerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    is_workday = serializers.BooleanField()
+    source = serializers.ChoiceField(choices=["official", "override", "rule"])
+
+
+class OverrideOutSerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    is_workday = serializers.BooleanField()
+    source_notice = serializers.CharField()
+    note = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    updated_at = serializers.DateTimeField()
+
+
+class ConfirmationOutSerializer(serializers.Serializer):
+    notice = serializers.CharField()
+    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
+    confirmed_at = serializers.DateTimeField()
+
+
+class CalendarYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    provisional = serializers.BooleanField()
+    confirmation = ConfirmationOutSerializer(allow_null=True)
+    days = DayOutSerializer(many=True)
+    overrides = OverrideOutSerializer(many=True)
+
+
+class DeadlineOutSerializer(serializers.Serializer):
+    due_at = serializers.DateTimeField()
+    provisional = serializers.BooleanField()
+    working_days = serializers.IntegerField()
+    rule = serializers.DictField()

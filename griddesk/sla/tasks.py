@@ -1,0 +1,20 @@
+"""django-q2 entry points (referred to by dotted path when queued)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from . import services
+
+
+def recompute_provisional_deadlines(
+    first: str | None = None, last: str | None = None, actor_id: int | None = None, reason: str = ""
+) -> dict[str, Any]:
+    """Recompute open orders' deadlines after a calendar change. Idempotent."""
+    return services.deadlines_recompute(
+        first=date.fromisoformat(first) if first else None,
+        last=date.fromisoformat(last) if last else None,
+        actor_id=actor_id,
+        reason=reason,
+    )

@@ -1,0 +1,12 @@
+from django.urls import path, re_path
+
+from . import apis
+
+urlpatterns = [
+    path("calendar/overrides/", apis.CalendarOverridesApi.as_view(), name="calendar-overrides"),
+    path("calendar/overrides/<str:day>/", apis.CalendarOverrideDetailApi.as_view(), name="calendar-override"),
+    path("calendar/<int:year>/", apis.CalendarYearApi.as_view(), name="calendar-year"),
+    path("calendar/<int:year>/confirm/", apis.CalendarYearConfirmApi.as_view(), name="calendar-year-confirm"),
+    # The issue documents the path without a trailing slash; accept both.
+    re_path(r"^sla/deadline/?$", apis.DeadlineApi.as_view(), name="sla-deadline"),
+]

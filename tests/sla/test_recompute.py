@@ -1,0 +1,179 @@
+"""A calendar change recomputes open orders' deadlines (django-q2 task, run inline)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.template import Context, RequestContext, Template
+from django.test import RequestFactory
+
+from griddesk.sla import selectors, services
+from griddesk.sla.context import sla_banner
+from griddesk.workorders import rules
+from griddesk.workorders.models import RuleChange, WorkOrder
+
+from .conftest import local
+
+OVERRIDES = "/api/v1/calendar/overrides/"
+NOTICE = "国务院办公厅关于2027年部分节假日安排的通知"
+
+
+def place(number: str, received_at: datetime, complexity: str, state: str | None = None) -> WorkOrder:
+    """Move an order's receipt (intake refuses times in the future) and give it
+    the deadline intake would have computed."""
+    dl = rules.handling_deadline(received_at, complexity)
+    fields = {"received_at": received_at, "complexity": complexity, "deadline_at": dl.due_at, "deadline_provisional": dl.provisional}
+    if state:
+        fields["state"] = state
+    WorkOrder.objects.filter(number=number).update(**fields)
+    return WorkOrder.objects.get(number=number)
+
+
+@pytest.fixture
+def december(make_order):
+    """An open important order received 2026-12-30: due 2027-01-06, provisional."""
+    order = place(make_order()["number"], local(2026, 12, 30, 10), "important")
+    assert order.deadline_at == local(2027, 1, 6, 23, 59, 59) and order.deadline_provisional
+    return order
+
+
+def banner_for(client_for, username):
+    from django.contrib.auth import get_user_model
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model().objects.get(username=username)
+    return str(sla_banner(request)["calendar_banner"])
+
+
+def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for, make_order, committed, december):
+    closed = place(make_order()["number"], local(2026, 12, 30, 11), "important", state="archived")
+    assert selectors.provisional_years_in_use() == [2027]
+    assert banner_for(client_for, "admin") == "2027年节假日安排尚未确认"
+    assert banner_for(client_for, "agent") == ""
+
+    body = {
+        "overrides": [
+            {"date": "2027-01-01", "is_workday": False},
+            {"date": "2027-01-04", "is_workday": False, "note": "假设的调休"},
+        ],
+        "confirm_year": 2027,
+        "notice": NOTICE,
+    }
+    with committed():
+        r = client_for("admin").post(OVERRIDES, body, format="json")
+    assert r.status_code == 200, r.content
+
+    order = WorkOrder.objects.get(pk=december.pk)
+    assert order.deadline_at == local(2027, 1, 7, 23, 59, 59)
+    assert order.deadline_provisional is False
+    assert order.version == december.version  # no lifecycle event, no version bump
+    untouched = WorkOrder.objects.get(pk=closed.pk)
+    assert (untouched.deadline_at, untouched.deadline_provisional) == (closed.deadline_at, True)
+
+    api = client_for("agent").get(f"/api/v1/work-orders/{order.number}/").json()
+    assert api["deadline_provisional"] is False
+    assert datetime.fromisoformat(api["deadline_at"]) == local(2027, 1, 7, 23, 59, 59)
+
+    summary = RuleChange.objects.get(model=services.RECOMPUTE_LABEL)
+    assert summary.change == "recompute" and summary.actor.username == "admin"
+    assert summary.after["recomputed"] == 1 and summary.after["still_provisional"] == 0
+    assert summary.after["sample"][0]["number"] == order.number
+    assert selectors.provisional_years_in_use() == []
+    assert banner_for(client_for, "admin") == ""
+
+    # The deadline API now answers from the confirmed calendar.
+    due = client_for("agent").get(
+        "/api/v1/sla/deadline", {"received_at": "2026-12-30T10:00:00+08:00", "complexity": "important"}
+    ).json()
+    assert due["provisional"] is False and datetime.fromisoformat(due["due_at"]) == local(2027, 1, 7, 23, 59, 59)
+
+    # Withdrawing the confirmation makes the deadline provisional again.
+    with committed():
+        assert client_for("admin").delete("/api/v1/calendar/2027/confirm/").status_code == 204
+    order.refresh_from_db()
+    assert order.deadline_provisional is True and order.deadline_at == local(2027, 1, 7, 23, 59, 59)
+    assert RuleChange.objects.filter(model="sla.ConfirmedYear", change="delete").count() == 1
+    assert RuleChange.objects.filter(model=services.RECOMPUTE_LABEL).count() == 2
+
+
+def test_an_override_without_confirmation_moves_the_deadline_but_stays_provisional(org, client_for, committed, december):
+    with committed():
+        r = client_for("admin").post(
+            OVERRIDES, {"date": "2027-01-04", "is_workday": False, "source_notice": NOTICE}, format="json"
+        )
+    assert r.status_code == 201
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 7, 23, 59, 59) and december.deadline_provisional is True
+
+
+def test_an_override_in_an_official_year_moves_non_provisional_deadlines(org, client_for, make_order, committed):
+    # Received Friday 2026-11-27, ordinary: due Tuesday 12-01 (not provisional).
+    inside = place(make_order()["number"], local(2026, 11, 27, 10), "ordinary")
+    after = place(make_order()["number"], local(2026, 12, 1, 10), "ordinary")  # window starts after 11-30
+    assert inside.deadline_at == local(2026, 12, 1, 23, 59, 59) and not inside.deadline_provisional
+    with committed():
+        r = client_for("admin").post(
+            OVERRIDES, {"date": "2026-11-30", "is_workday": False, "source_notice": "江城市停电应急安排"}, format="json"
+        )
+    assert r.status_code == 201
+    inside.refresh_from_db()
+    assert inside.deadline_at == local(2026, 12, 2, 23, 59, 59) and not inside.deadline_provisional
+    assert WorkOrder.objects.get(pk=after.pk).deadline_at == after.deadline_at
+    summary = RuleChange.objects.get(model=services.RECOMPUTE_LABEL)
+    assert summary.after["range"] == ["2026-11-30", "2026-11-30"] and summary.after["recomputed"] == 1
+
+    # Deleting it puts the deadline back.
+    with committed():
+        assert client_for("admin").delete(f"{OVERRIDES}2026-11-30/").status_code == 204
+    inside.refresh_from_db()
+    assert inside.deadline_at == local(2026, 12, 1, 23, 59, 59)
+
+
+def test_recompute_runs_in_batches(org, make_order):
+    numbers = [make_order()["number"] for _ in range(5)]
+    for n in numbers:
+        place(n, local(2026, 12, 30, 10), "important")
+    WorkOrder.objects.filter(number__in=numbers).update(deadline_at=local(2027, 3, 1))  # stale
+    summary = services.deadlines_recompute(batch_size=2, reason="test")
+    assert summary["examined"] == 5 and summary["recomputed"] == 5 and summary["still_provisional"] == 5
+    assert set(WorkOrder.objects.filter(number__in=numbers).values_list("deadline_at", flat=True)) == {
+        local(2027, 1, 6, 23, 59, 59)
+    }
+    again = services.deadlines_recompute(batch_size=2)
+    assert again["recomputed"] == 0  # idempotent
+
+
+def test_grading_uses_the_effective_calendar(org, client_for, make_order, act, committed):
+    number = make_order()["number"]
+    place(number, local(2026, 11, 27, 10), "ordinary")
+    with committed():
+        client_for("admin").post(
+            OVERRIDES, {"date": "2026-12-01", "is_workday": False, "source_notice": "江城市停电应急安排"}, format="json"
+        )
+    act("agent", number, "forward")
+    graded = act("specialist", number, "grade", grade=3, complexity="ordinary")
+    assert datetime.fromisoformat(graded["deadline_at"]) == local(2026, 12, 2, 23, 59, 59)
+
+
+def test_banner_variable_in_a_template(org, client_for, december):
+    from django.contrib.auth import get_user_model
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model().objects.get(username="admin")
+    html = Template("{% if calendar_banner %}<p>{{ calendar_banner }}</p>{% endif %}").render(RequestContext(request, {}))
+    assert html == "<p>2027年节假日安排尚未确认</p>"
+    request.user = get_user_model().objects.get(username="manager")
+    assert Template("{% if calendar_banner %}x{% endif %}").render(RequestContext(request, {})) == ""
+    assert Template("{{ calendar_banner }}").render(Context({})) == ""
+
+
+def test_banner_in_english(org, december):
+    from django.utils import translation
+
+    from griddesk.sla.context import banner_text
+
+    with translation.override("en"):
+        assert banner_text([2027]) == "The 2027 holiday calendar is not confirmed"
+    with translation.override("zh-hans"):
+        assert banner_text([2027, 2028]) == "2027、2028年节假日安排尚未确认"
