@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "griddesk.web",
     "griddesk.demo",
     "griddesk.imports",
+    "griddesk.sla",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "griddesk.sla.context.sla_banner",
             ],
         },
     }

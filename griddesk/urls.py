@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("griddesk.workorders.urls")),
+    path("api/v1/", include("griddesk.sla.urls")),
     path("imports/", include("griddesk.imports.urls")),
     path("", include("griddesk.web.urls")),
 ]

@@ -25,7 +25,9 @@ class RequestTooBigMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and not request.path.startswith("/admin/"):
+        # Only the API: file uploads (imports) stream to disk and have their own
+        # limits, and pages should not answer with JSON.
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and request.path.startswith("/api/"):
             return self._too_big()
         return self.get_response(request)
 

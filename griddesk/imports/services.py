@@ -225,6 +225,10 @@ def received_at_text(value: str) -> str:
     value = value.strip()
     if not value or _HAS_OFFSET.search(value):
         return value
+    try:
+        return timezone.make_aware(datetime.fromisoformat(value), timezone.get_default_timezone()).isoformat()
+    except ValueError:
+        pass
     for fmt in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(value.replace("T", " "), fmt)

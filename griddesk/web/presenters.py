@@ -11,32 +11,20 @@ from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from griddesk.customers.models import PiiAccess
 from griddesk.engines import workflow
 from griddesk.engines.workflow import Action, Role
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import COMPANY_TYPES, DepartmentType
 from griddesk.organisation.selectors import department_subtree, departments_of_type_in
-from griddesk.workorders.models import ActionChoice, StationTask, WorkOrder
-from griddesk.workorders.serializers import ACTION_SERIALIZERS, ActionSerializer, WorkOrderSerializer
+from griddesk.workorders.models import ActionChoice, Category, StationTask, WorkOrder
+from griddesk.workorders.serializers import ACTION_SERIALIZERS, ActionSerializer, WorkOrderSerializer, render_orders
 
 # ------------------------------------------------------------------ personal data
 
 
 def order_data(request_user: Any, actor: Actor, order: WorkOrder, *, via: str = "web") -> dict[str, Any]:
-    """The order as the API would show it to ``actor`` (customer data masked by
-    the serializer's rules), writing a ``PiiAccess`` row when it is unmasked.
-
-    Same steps as ``workorders.apis._render``; see the hand-over note about
-    moving both onto one shared helper.
-    """
-    pii_log: list[Any] = []
-    data = WorkOrderSerializer(order, context={"actor": actor, "detail": True, "pii_log": pii_log}).data
-    if pii_log:
-        PiiAccess.objects.bulk_create(
-            [PiiAccess(user=request_user, customer=c, order_number=n, fields="name,phone,address", via=via) for c, n in pii_log]
-        )
-    return dict(data)
+    """The order as the API would show it to ``actor``; unmasked views are logged."""
+    return dict(render_orders(request_user, actor, order, detail=True, via=via))
 
 
 # ------------------------------------------------------------------ the queue
@@ -91,6 +79,12 @@ EVENT_DATA_LABELS = {
     "urge_count": _("Times urged"),
     "reopened": _("Reopened"),
 }
+
+
+def intake_categories() -> list[Category]:
+    """Second-level business categories for the intake form, grouped by parent."""
+    rows = Category.objects.filter(active=True, parent__isnull=False).select_related("parent")
+    return list(rows.order_by("order_type", "parent__sort", "sort", "code"))
 
 
 # ------------------------------------------------------------------ action forms

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +20,7 @@ from griddesk.customers.models import CustomerCategory
 from griddesk.engines import workflow
 from griddesk.organisation.access import Actor, actor_for
 from griddesk.workorders import selectors, services
-from griddesk.workorders.models import ActionChoice, Category, Channel, OrderType, WorkOrder
+from griddesk.workorders.models import ActionChoice, Channel, OrderType, WorkOrder
 from griddesk.workorders.serializers import ActionSerializer, IntakeSerializer
 
 from . import presenters
@@ -83,6 +84,8 @@ def _render_detail(
         "action_forms": presenters.action_forms(actor, order, data["allowed_actions"], posted=posted, errors=errors),
         "event_labels": presenters.EVENT_DATA_LABELS,
         "actor": actor,
+        # After a failed POST the language switch must return to the page, not the action URL.
+        "switch_next": reverse("web:order", kwargs={"number": order.number}),
         **presenters.order_parts(order),
     }
     return render(request, "web/order_detail.html", context, status=status)
@@ -137,14 +140,13 @@ def order_act(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _intake_context(actor: Actor, values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
-    categories = Category.objects.filter(active=True).select_related("parent").order_by("order_type", "sort", "code")
     return {
         "values": values,
         "errors": errors,
         "non_field_errors": errors.get("non_field_errors", []),
         "channels": Channel.choices,
         "types": OrderType.choices,
-        "categories": [c for c in categories if c.parent_id],
+        "categories": presenters.intake_categories(),
         "customer_categories": CustomerCategory.choices,
         "actor": actor,
     }

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from griddesk.common.errors import InvalidInput, NotFound, error_details
 from griddesk.common.pagination import Pagination
-from griddesk.customers.models import PiiAccess
 from griddesk.organisation.access import Actor, actor_for
 
 from . import selectors, services
@@ -24,6 +23,7 @@ from .serializers import (
     EventSerializer,
     IntakeSerializer,
     WorkOrderSerializer,
+    render_orders,
 )
 
 
@@ -32,13 +32,7 @@ def _actor(request: Request) -> Actor:
 
 
 def _render(request: Request, order: Any, *, detail: bool, via: str) -> dict[str, Any]:
-    pii_log: list[Any] = []
-    data = WorkOrderSerializer(order, context={"actor": _actor(request), "detail": detail, "pii_log": pii_log}).data
-    if pii_log:
-        PiiAccess.objects.bulk_create(
-            [PiiAccess(user=request.user, customer=c, order_number=n, fields="name,phone,address", via=via) for c, n in pii_log]
-        )
-    return data  # type: ignore[return-value]
+    return render_orders(request.user, _actor(request), order, detail=detail, via=via)  # type: ignore[no-any-return]
 
 
 def _order_or_404(request: Request, number: str) -> Any:
@@ -75,12 +69,7 @@ class WorkOrderListCreateApi(APIView):
         qs = qs.prefetch_related("lead_assignments__department")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        pii_log: list[Any] = []
-        data = WorkOrderSerializer(page, many=True, context={"actor": _actor(request), "detail": False, "pii_log": pii_log}).data
-        if pii_log:
-            PiiAccess.objects.bulk_create(
-                [PiiAccess(user=request.user, customer=c, order_number=n, fields="name,phone,address", via="api-list") for c, n in pii_log]
-            )
+        data = render_orders(request.user, _actor(request), page, detail=False, via="api-list", many=True)
         return paginator.get_paginated_response(data)
 
     @extend_schema(request=IntakeSerializer, responses={201: WorkOrderSerializer, 200: WorkOrderSerializer})

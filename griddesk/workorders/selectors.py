@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from griddesk.engines import workflow
@@ -34,7 +34,9 @@ def work_orders_visible_to(actor: Actor) -> QuerySet[WorkOrder]:
 
 
 def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -> QuerySet[WorkOrder]:
-    """The queue: open orders first, by time left; no N+1 for list columns."""
+    """Orders by deadline (earliest first, no deadline last), then id — the order
+    the (deadline_at, id) index walks, so a page of 1M orders stays cheap. No
+    N+1 for list columns. (The web queue adds its open-first ordering.)"""
     qs = work_orders_visible_to(actor).select_related("customer", "category", "company")
     f = filters or {}
     if f.get("state"):
@@ -61,7 +63,7 @@ def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -
     if f.get("q"):
         q = str(f["q"])
         qs = qs.filter(Q(number__icontains=q) | Q(external_id=q) | Q(customer__account_no=q))
-    return qs.order_by("deadline_at", "id")
+    return qs.order_by(F("deadline_at").asc(nulls_last=True), "id")
 
 
 def work_order_get(actor: Actor, number: str) -> WorkOrder | None:

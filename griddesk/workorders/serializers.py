@@ -208,3 +208,17 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
     Action.INVALIDATE: ReasonSerializer,
     Action.MERGE: MergeSerializer,
 }
+
+
+def render_orders(user: Any, actor: Actor, orders: Any, *, detail: bool, via: str, many: bool = False) -> Any:
+    """Serialise order(s) as ``actor`` may see them and log unmasked personal data.
+
+    The one place both the API and the web pages go through, so masking and its
+    access log cannot drift apart.
+    """
+    from griddesk.customers.services import pii_access_log
+
+    pii_log: list[Any] = []
+    data = WorkOrderSerializer(orders, many=many, context={"actor": actor, "detail": detail, "pii_log": pii_log}).data
+    pii_access_log(user=user, entries=pii_log, via=via)
+    return data

@@ -29,6 +29,7 @@ from griddesk.organisation.selectors import department_company
 from . import rules, selectors
 from .models import (
     ESCALATED_CHANNELS,
+    ActionChoice,
     Assessment,
     Category,
     LeadAssignment,
@@ -437,13 +438,13 @@ def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_vers
     if locked is None or not selectors.work_orders_visible_to(actor).filter(pk=locked.pk).exists():
         raise NotFound(_("Work order %(number)s was not found.") % {"number": number})
     if actor.role is None or not workflow.role_may(actor.role, action):
-        raise Forbidden(_("Your role may not perform “%(action)s”.") % {"action": action.value}, action=action.value)
+        raise Forbidden(_("Your role may not perform “%(action)s”.") % {"action": _label(action)}, action=action.value)
     state = State(locked.state)
     if action not in workflow.actions_from(state):
         raise _conflict(actor, locked, action)
     if not selectors.may_act(actor, locked, action):
         raise Forbidden(
-            _("This work order is not in your department's hands for “%(action)s”.") % {"action": action.value},
+            _("This work order is not in your department's hands for “%(action)s”.") % {"action": _label(action)},
             action=action.value,
         )
     if expected_version is not None and expected_version != locked.version:
@@ -455,10 +456,15 @@ def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_vers
     return locked
 
 
+def _label(action: Action) -> str:
+    """The translated name of an action, for messages (the code goes in ``action``)."""
+    return str(ActionChoice(action.value).label)
+
+
 def _conflict(actor: Actor, order: WorkOrder, action: Action) -> Conflict:
     return Conflict(
         _("“%(action)s” is not possible while the order is “%(state)s”.")
-        % {"action": action.value, "state": order.get_state_display()},
+        % {"action": _label(action), "state": order.get_state_display()},
         code="invalid_transition",
         state=order.state,
         allowed_actions=selectors.allowed_actions(actor, order),

@@ -375,7 +375,9 @@ ZONES = st.sampled_from([UTC, SH, CST, ZoneInfo("America/New_York"), timezone(ti
 RECEIPTS = st.datetimes(
     min_value=datetime(2003, 12, 1), max_value=datetime(2028, 12, 31), timezones=ZONES
 )
-NS = st.integers(min_value=0, max_value=30)
+# Time limits are at least one working day ("within N working days", N >= 1);
+# n = 0 ("by the end of the receipt day") is covered by its own example test.
+NS = st.integers(min_value=1, max_value=30)
 PROPS = settings(max_examples=200, deadline=None)
 
 
@@ -443,3 +445,13 @@ def test_prop_working_hours_not_before_receipt(received: datetime, hours: float)
     if timedelta(hours=hours) > timedelta(0):
         assert cal.is_workday(local.date())
         assert time(8, 30) <= local.time() <= time(17, 30)
+
+
+def test_n_zero_means_end_of_the_receipt_working_day() -> None:
+    cal = official_calendar()
+    # A Monday: due the same evening; a Saturday (not adjusted): the next Monday.
+    assert working_day_deadline(sh(2026, 6, 15, 9, 0, 0), 0, cal).due_at == sh(2026, 6, 15)
+    assert working_day_deadline(sh(2026, 6, 13, 9, 0, 0), 0, cal).due_at == sh(2026, 6, 15)
+    # Received in the last second of the day: already due (a zero limit is a same-day promise).
+    late = sh(2026, 6, 15, 23, 59, 59).replace(microsecond=500_000)
+    assert working_day_deadline(late, 0, cal).due_at < late

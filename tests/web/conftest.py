@@ -16,7 +16,7 @@ from ..conftest import intake_payload
 #: The main path, as (user, action, data); a prefix of it brings an order to a state.
 PATH: list[tuple[str, str, dict[str, Any]]] = [
     ("agent", "forward", {}),
-    ("specialist", "grade", {"grade": 3, "complexity": "ordinary"}),
+    ("specialist", "grade", {"grade": 3, "complexity": "ordinary", "reason": "按测试需要定为三级"}),
     ("specialist", "dispatch", {}),
     ("marketing", "accept", {}),
     ("marketing", "submit_report", {"findings": "核实", "responsibility": "无责", "rectification": "解释", "company_at_fault": False}),
@@ -39,10 +39,14 @@ def actor(username: str) -> Any:
 def web(org: Any):
     """``web("agent")`` → a Django test client logged in as that demo user."""
 
+    clients: dict[str, Client] = {}
+
     def make(username: str) -> Client:
-        c = Client()
-        c.force_login(get_user_model().objects.get(username=username))
-        return c
+        if username not in clients:
+            c = Client()
+            c.force_login(get_user_model().objects.get(username=username))
+            clients[username] = c
+        return clients[username]
 
     return make
 
