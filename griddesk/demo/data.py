@@ -221,12 +221,12 @@ COMPLAINT_TEXTS: dict[str, list[tuple[str, str, str]]] = {
     "business.tariff": [
         ("电费异常偏高", "客户反映本月电费{amount}元，比上月高出近一倍，家中用电设备和用电习惯没有变化，怀疑电费计算有误。", "要求核查电费并退还多收部分"),
         ("阶梯电价执行有误", "客户反映其家庭为多人口户，已办理阶梯电价多人口增加基数，但本期电费仍按普通标准计算，多收电费约{amount2}元。", "要求按多人口政策重新核算"),
-        ("峰谷电价未生效", "客户反映{date}已在网上国网申请执行峰谷分时电价，至今电费仍按平段电价计收。", "要求尽快执行峰谷电价并补退差额"),
+        ("峰谷电价未生效", "客户反映上个月已在网上国网申请执行峰谷分时电价，至今电费仍按平段电价计收。", "要求尽快执行峰谷电价并补退差额"),
         ("基本电费计收有异议", "客户反映企业变压器已于上月办理暂停，但本月仍被计收基本电费{amount}元。", "要求核实暂停手续并退还基本电费"),
     ],
     "business.metering": [
         ("怀疑电能表走快", "客户反映家中外出{days}天无人居住，电能表读数仍增加了{amount2}度，怀疑电能表计量不准。", "要求对电能表进行校验"),
-        ("换表后电量突增", "客户反映{date}供电所更换智能电表后，月用电量由原来的{amount2}度左右增加到三倍，怀疑新表有问题或接线错误。", "要求现场检查并校验电表"),
+        ("换表后电量突增", "客户反映上月供电所更换智能电表后，月用电量由原来的{amount2}度左右增加到三倍，怀疑新表有问题或接线错误。", "要求现场检查并校验电表"),
     ],
     "business.meter_reading": [
         ("估抄电量", "客户反映连续两个月电费账单读数与现场电表读数不符，怀疑抄表员未到现场抄表，估抄电量。", "要求核实抄表情况并更正电费"),
@@ -238,7 +238,7 @@ COMPLAINT_TEXTS: dict[str, list[tuple[str, str, str]]] = {
         ("欠费停电未提前通知", "客户反映因电费逾期几天，未收到任何催费短信或通知便被远程停电，家中冰箱食物全部变质。", "要求说明停电依据并赔偿损失"),
     ],
     "business.installation": [
-        ("新装电表超时未装", "客户反映{date}申请新装居民生活用电，资料齐全，已超过{days}个工作日仍未装表接电，多次催问无果。", "要求尽快装表接电"),
+        ("新装电表超时未装", "客户反映申请新装居民生活用电，资料齐全，已超过{days}个工作日仍未装表接电，多次催问无果。", "要求尽快装表接电"),
         ("报装手续繁琐", "客户反映申请{volt}新装，供电所要求反复提交同样的材料，来回跑了{times}趟仍未受理。", "要求一次性告知并加快办理"),
     ],
     "business.change": [
@@ -275,7 +275,7 @@ COMPLAINT_TEXTS: dict[str, list[tuple[str, str, str]]] = {
         ("线路老化存在隐患", "客户反映{town}老街线路老化严重，电线杆倾斜，下雨天经常断电。", "要求尽快改造线路"),
     ],
     "grid_construction.compensation": [
-        ("线路青苗赔偿未兑现", "客户反映{date}供电公司架设{volt}线路经过其承包地，损毁青苗，承诺的青苗赔偿款{amount}元至今未兑现。", "要求尽快兑现赔偿款"),
+        ("线路青苗赔偿未兑现", "客户反映去年供电公司架设{volt}线路经过其承包地，损毁青苗，承诺的青苗赔偿款{amount}元至今未兑现。", "要求尽快兑现赔偿款"),
         ("杆塔占地补偿争议", "客户反映新建线路在其宅基地旁立杆，未与其协商，也未给予任何补偿。", "要求移杆或给予补偿"),
     ],
     "grid_construction.environment": [
@@ -391,11 +391,14 @@ ASSIGN_NOTES = ("请供电所现场核实并反馈。", "请供电所于一个�
 ASSESS_NOTES = ("按时办结，处理规范。", "办理超时，按规定考核。", "")
 
 
+#: ``{date}``: relative to the day the customer called (texts are filled before that day is known).
+_WHEN = ("今天", "昨天", "昨天", "前天", "三天前")
+
+
 def fill(rng: random.Random, template: str, town: str, county: str) -> str:
     """Fill the placeholders of one text template with plausible values."""
     if "{" not in template:
         return template
-    month = rng.randint(1, 12)
     return template.format(
         town=town or county,
         county=county,
@@ -403,7 +406,7 @@ def fill(rng: random.Random, template: str, town: str, county: str) -> str:
         hours=rng.randint(2, 9),
         amount=f"{rng.randint(180, 2600)}.{rng.randrange(100):02d}",
         amount2=rng.randint(40, 600),
-        date=f"{month}月{rng.randint(1, 28)}日",
+        date=rng.choice(_WHEN),
         staff=f"{rng.choice(SURNAMES)}姓工作人员",
         times=rng.randint(3, 8),
         volt=rng.choice(("10kV", "380V", "35kV")),

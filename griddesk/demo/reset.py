@@ -32,8 +32,13 @@ def wipe_work_orders() -> int:
     q = connection.ops.quote_name
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            # Foreign keys are deferred; TRUNCATE refuses to run while checks
+            # queued earlier in this transaction are pending, so fire them now.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cur.execute(f"TRUNCATE {', '.join(q(m._meta.db_table) for m in models_)} CASCADE")
         else:
             for m in models_:
                 cur.execute(f"DELETE FROM {q(m._meta.db_table)}")
+        if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
     return count
