@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -12,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from griddesk.common.errors import InvalidInput, NotFound, error_details
+from griddesk.common.errors import InvalidInput, NotFound
 from griddesk.common.pagination import Pagination
 from griddesk.organisation.access import Actor, actor_for
 
@@ -23,6 +24,7 @@ from .serializers import (
     EventSerializer,
     IntakeSerializer,
     WorkOrderSerializer,
+    parse_intake_items,
     render_orders,
 )
 
@@ -76,11 +78,12 @@ class WorkOrderListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         s = IntakeSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        order, created = services.work_order_intake(actor=_actor(request), data=s.to_data())
-        order = selectors.work_order_get(_actor(request), order.number) or order
-        return Response(
-            _render(request, order, detail=True, via="api"), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        with transaction.atomic():  # the order and the access-log row in one commit
+            order, created = services.work_order_intake(actor=_actor(request), data=s.to_data())
+            if not created:
+                order = selectors.work_order_get(_actor(request), order.number) or order
+            body = _render(request, order, detail=True, via="api")
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class WorkOrderBulkApi(APIView):
@@ -105,13 +108,7 @@ class WorkOrderBulkApi(APIView):
             raise InvalidInput(
                 _("At most %(n)d orders per request.") % {"n": settings.GRIDDESK_BULK_MAX}, code="too_many", field="orders"
             )
-        parsed: list[Any] = []
-        for item in items:
-            s = IntakeSerializer(data=item)
-            if s.is_valid():
-                parsed.append(s.to_data())
-            else:
-                parsed.append(error_details(serializers.ValidationError(s.errors).get_full_details()))
+        parsed = parse_intake_items(items)
         results = services.work_order_bulk_intake(actor=_actor(request), items=parsed)
         body = {
             "created": sum(r.status == "created" for r in results),

@@ -46,7 +46,11 @@ class IntakeSerializer(serializers.Serializer):
     customer = CustomerInSerializer(required=False, allow_null=True, default=None)
 
     def to_data(self) -> IntakeData:
-        v = dict(self.validated_data)
+        return self.intake_data(self.validated_data)
+
+    @staticmethod
+    def intake_data(validated: Any) -> IntakeData:
+        v = dict(validated)
         cust = v.pop("customer", None)
         return IntakeData(
             customer=CustomerData(**cust) if cust else None,
@@ -222,3 +226,21 @@ def render_orders(user: Any, actor: Actor, orders: Any, *, detail: bool, via: st
     data = WorkOrderSerializer(orders, many=many, context={"actor": actor, "detail": detail, "pii_log": pii_log}).data
     pii_access_log(user=user, entries=pii_log, via=via)
     return data
+
+
+def parse_intake_items(items: list[Any]) -> list[IntakeData | dict[str, Any]]:
+    """Validate many intake items with one serializer instance (building the
+    fields once, not per item); each item becomes IntakeData or its errors."""
+    from rest_framework.exceptions import ValidationError
+
+    from griddesk.common.errors import error_details
+
+    child = IntakeSerializer()
+    out: list[IntakeData | dict[str, Any]] = []
+    for item in items:
+        try:
+            out.append(IntakeSerializer.intake_data(child.run_validation(item)))
+        except ValidationError as exc:
+            detail = exc.get_full_details()
+            out.append(error_details(detail if isinstance(detail, dict) else {"non_field_errors": detail}))
+    return out
