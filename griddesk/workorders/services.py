@@ -134,11 +134,13 @@ class _IntakeContext:
         self._company_cache: dict[int, Department] = {}
         # Latest earlier order per (customer, category) for repeat detection.
         self.latest: dict[tuple[int, int], WorkOrder] = {}
-        if self.customers and items:
+        if self.customers and self.categories and items:
             since = min(d.received_at for d in items) - REPEAT_WINDOW
             for o in (
                 WorkOrder.objects.filter(
-                    customer__in=list(self.customers.values()), category__isnull=False, received_at__gte=since
+                    customer__in=list(self.customers.values()),
+                    category__in=list(self.categories.values()),
+                    received_at__gte=since,
                 )
                 .exclude(state__in=[State.INVALID, State.MERGED])
                 .only("pk", "number", "customer_id", "category_id", "received_at")
