@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "griddesk.demo",
     "griddesk.imports",
     "griddesk.sla",
+    "griddesk.notifications",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("griddesk.workorders.urls")),
     path("api/v1/", include("griddesk.sla.urls")),
+    path("api/v1/", include("griddesk.notifications.urls")),
     path("imports/", include("griddesk.imports.urls")),
     path("", include("griddesk.web.urls")),
 ]

@@ -819,13 +819,20 @@ def work_order_merge(*, order: WorkOrder | str, actor: Actor, into: str, note: s
     return _transition(wo, actor, Action.MERGE, note=note, data={"into": target.number}, fields=["merged_into", "closed_at"])
 
 
+def notify_urged(number: str) -> None:
+    # Imported late: notifications depends on work orders, not the other way round.
+    from griddesk.notifications.services import notify_urged as send
+
+    send(number)
+
+
 @transaction.atomic
 def work_order_urge(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
     wo = _lock(order, actor, Action.URGE, expected_version=expected_version)
     wo.urge_count += 1
     return _transition(
         wo, actor, Action.URGE, target=State(wo.state), note=note, data={"urge_count": wo.urge_count}, fields=["urge_count"],
-        on_commit=_notify(wo.number, "urged"),
+        on_commit=lambda: notify_urged(wo.number),
     )
 
 

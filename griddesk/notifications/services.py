@@ -1,0 +1,213 @@
+"""Writing notices and sending them. Every notice is created once (unique
+``dedupe_key``); every delivery is sent by its own django-q2 task, retried."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from griddesk.common.errors import ServiceError
+from griddesk.workorders.models import LeadAssignment, WorkOrder
+
+from .models import Channel, Delivery, Kind, Notification
+from .selectors import Audience
+from .senders import configured_senders, sender_for
+
+log = logging.getLogger("griddesk.notifications")
+
+MAX_ATTEMPTS = 5
+SEND_TASK = "griddesk.notifications.tasks.send_delivery"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice to create (not yet saved)."""
+
+    recipient_id: int
+    order_id: int | None
+    kind: str
+    title: str
+    body: str
+    dedupe_key: str
+
+
+def deadline_key(deadline_at: datetime) -> str:
+    return deadline_at.astimezone(dt_timezone.utc).isoformat()
+
+
+def _local(dt: datetime) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def render(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
+    """Title and body in the site language. English source strings; the
+    Chinese catalogue is still to be written."""
+    n, deadline = order.number, _local(order.deadline_at) if order.deadline_at else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind == Kind.WARNING:
+            return (
+                _("Work order %(number)s is nearing its deadline") % {"number": n},
+                _("Deadline %(deadline)s; %(reason)s.") % {"deadline": deadline, "reason": extra.get("reason", "")},
+            )
+        if kind == Kind.OVERDUE:
+            return (
+                _("Work order %(number)s is overdue") % {"number": n},
+                _("The deadline %(deadline)s has passed.") % {"deadline": deadline},
+            )
+        if kind == Kind.ESCALATION:
+            return (
+                _("Escalation: work order %(number)s is overdue") % {"number": n},
+                _("The deadline %(deadline)s has passed and the order is still open (%(state)s).")
+                % {"deadline": deadline, "state": order.state},
+            )
+        if kind == Kind.URGED:
+            return (
+                _("Work order %(number)s was urged") % {"number": n},
+                _("The order has been urged %(count)s time(s); deadline %(deadline)s.")
+                % {"count": order.urge_count, "deadline": deadline},
+            )
+    raise ValueError(kind)
+
+
+# ------------------------------------------------------------------ creating
+
+
+def notices_create(notices: Sequence[Notice]) -> list[Notification]:
+    """Insert the notices that do not exist yet and queue their deliveries.
+    Returns only the notifications this call created (safe under concurrent
+    or repeated runs: the unique key decides, the run token tells us who won)."""
+    if not notices:
+        return []
+    token = uuid.uuid4().hex
+    senders = configured_senders()
+    with transaction.atomic():
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=n.recipient_id, order_id=n.order_id, kind=n.kind, title=n.title[:200], body=n.body,
+                    dedupe_key=n.dedupe_key, run_token=token,
+                )
+                for n in notices
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        created: list[Notification] = []
+        keys = [n.dedupe_key for n in notices]
+        for i in range(0, len(keys), 500):
+            created.extend(Notification.objects.filter(dedupe_key__in=keys[i : i + 500], run_token=token))
+        now = timezone.now()
+        deliveries: list[Delivery] = []
+        for note in created:
+            deliveries.append(Delivery(notification=note, channel=Channel.INBOX, state=Delivery.State.SENT, sent_at=now))
+            deliveries.extend(Delivery(notification=note, channel=s.channel) for s in senders if s.channel != Channel.INBOX)
+        Delivery.objects.bulk_create(deliveries, batch_size=1000)
+        pending = list(
+            Delivery.objects.filter(notification__in=created, state=Delivery.State.PENDING).values_list("pk", flat=True)
+        ) if created else []
+        # The ORM broker stores the queued task in this same transaction, so no
+        # worker can see it before the delivery row exists.
+        for pk in pending:
+            _enqueue(pk)
+    return created
+
+
+def _sync() -> bool:
+    return bool(settings.Q_CLUSTER.get("sync", False))
+
+
+def _enqueue(delivery_id: int, delay: timedelta | None = None) -> None:
+    from django_q.models import Schedule
+    from django_q.tasks import async_task, schedule
+
+    if delay and not _sync():
+        schedule(SEND_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=timezone.now() + delay)
+        return
+    # django-q2 reads its "sync" flag once at import; pass it explicitly so tests can switch it.
+    async_task(SEND_TASK, delivery_id, task_name=f"notify-{delivery_id}", sync=_sync())
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 1800))
+
+
+def delivery_send(*, delivery_id: int) -> str:
+    """Send one delivery. Sent once: the row lock (PostgreSQL) keeps two workers
+    from sending the same delivery; a sent or failed delivery is skipped."""
+    requeue = False
+    with transaction.atomic():
+        d = (
+            Delivery.objects.select_for_update()
+            .select_related("notification")
+            .filter(pk=delivery_id, state=Delivery.State.PENDING)
+            .first()
+        )
+        if d is None:
+            return "skipped"
+        sender = sender_for(d.channel)
+        d.attempts += 1
+        try:
+            if sender is None:
+                raise LookupError(f"no sender configured for channel {d.channel!r}")
+            sender.send(d.notification)
+        except Exception as exc:  # noqa: BLE001 — any sender failure is retried
+            d.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if d.attempts >= MAX_ATTEMPTS or sender is None:
+                d.state = Delivery.State.FAILED
+                log.warning("delivery %s failed after %s attempts: %s", d.pk, d.attempts, d.last_error)
+            else:
+                requeue = True
+        else:
+            d.state = Delivery.State.SENT
+            d.sent_at = timezone.now()
+        d.save(update_fields=["attempts", "last_error", "state", "sent_at"])
+        attempts, state = d.attempts, d.state
+    if requeue:
+        _enqueue(delivery_id, delay=retry_delay(attempts))
+    return state
+
+
+# ------------------------------------------------------------------ urging
+
+
+def notify_urged(order: WorkOrder | str) -> list[Notification]:
+    """Tell the people working the order that it was urged (催办). Call after
+    the urge commits; one notice per urge (keyed on the urge count)."""
+    wo = order if isinstance(order, WorkOrder) else WorkOrder.objects.select_related("company").get(number=order)
+    wo = WorkOrder.objects.select_related("company").get(pk=wo.pk)  # fresh urge_count
+    audience = Audience()
+    leads = LeadAssignment.objects.filter(order=wo).values_list("department_id", flat=True)
+    title, body = render(Kind.URGED, wo)
+    return notices_create(
+        [
+            Notice(uid, wo.pk, Kind.URGED, title, body, f"urged:{wo.number}:{wo.urge_count}:{uid}")
+            for uid in audience.responsible(leads, wo.company.path)
+        ]
+    )
+
+
+# ------------------------------------------------------------------ inbox
+
+
+def notification_mark_read(*, notification_id: int, user_id: int) -> Notification:
+    note = Notification.objects.select_related("order").filter(pk=notification_id, recipient_id=user_id).first()
+    if note is None:
+        raise NotificationNotFound(_("Not found."))
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return note
+
+
+class NotificationNotFound(ServiceError):
+    status_code = 404
+    code = "not_found"

@@ -1,0 +1,132 @@
+"""django-q2 entry points (referred to by dotted path when queued or scheduled)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from griddesk.engines.workflow import OPEN_STATES
+from griddesk.workorders.models import LeadAssignment, TimeLimitRule, WorkOrder
+
+from . import services
+from .models import Kind, WatchThreshold
+from .selectors import Audience
+from .services import Notice, deadline_key, render
+
+CHUNK = 2000
+
+
+def send_delivery(delivery_id: int) -> str:
+    return services.delivery_send(delivery_id=delivery_id)
+
+
+def _max_span() -> timedelta:
+    """An upper bound of (deadline - received_at) for any order, used to bound the
+    scan for fraction thresholds: the longest time limit in natural time, with
+    room for weekends and the longest holidays. Override with
+    ``GRIDDESK_WATCH_MAX_SPAN_DAYS``."""
+    days = getattr(settings, "GRIDDESK_WATCH_MAX_SPAN_DAYS", None)
+    if days is None:
+        wd = TimeLimitRule.objects.aggregate(m=Max("working_days"))["m"] or 10
+        days = wd * 7 / 5 + 14
+    return timedelta(days=float(days))
+
+
+def _window(thresholds: list[WatchThreshold]) -> timedelta:
+    """Orders whose deadline is further than this from now cannot cross any threshold."""
+    window = timedelta(0)
+    span = None
+    for t in thresholds:
+        if t.hours_left is not None:
+            window = max(window, timedelta(hours=float(t.hours_left)))
+        if t.fraction_used is not None:
+            span = span or _max_span()
+            window = max(window, span * float(Decimal(1) - t.fraction_used))
+    return window
+
+
+def _crossed(t: WatchThreshold, order: WorkOrder, now: datetime) -> str | None:
+    assert order.deadline_at is not None
+    left = order.deadline_at - now
+    if t.hours_left is not None and left <= timedelta(hours=float(t.hours_left)):
+        return "hours_left"
+    if t.fraction_used is not None:
+        total = order.deadline_at - order.received_at
+        if total > timedelta(0) and (now - order.received_at) >= total * float(t.fraction_used):
+            return "fraction_used"
+    return None
+
+
+def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
+    """Warn, mark overdue and escalate, once per order, deadline and person.
+    Safe to run twice or on two servers at once (the notices' unique key)."""
+    now = now or timezone.now()
+    thresholds = list(WatchThreshold.objects.filter(active=True).order_by("code"))
+    window = _window(thresholds)
+    orders = (
+        WorkOrder.objects.filter(state__in=[s.value for s in OPEN_STATES], deadline_at__lte=now + window)
+        .select_related("company")
+        .only("id", "number", "state", "received_at", "deadline_at", "urge_count", "company__path")
+        .order_by()
+    )
+    audience = Audience()
+    counts: Counter[str] = Counter()
+    batch: list[WorkOrder] = []
+    for order in orders.iterator(chunk_size=CHUNK):
+        batch.append(order)
+        if len(batch) >= CHUNK:
+            _process(batch, thresholds, audience, now, counts)
+            batch = []
+    _process(batch, thresholds, audience, now, counts)
+    return dict(counts)
+
+
+def _process(
+    batch: list[WorkOrder], thresholds: list[WatchThreshold], audience: Audience, now: datetime, counts: Counter[str]
+) -> None:
+    if not batch:
+        return
+    leads: dict[int, list[int]] = {}
+    for order_id, dept_id in LeadAssignment.objects.filter(order_id__in=[o.pk for o in batch]).values_list(
+        "order_id", "department_id"
+    ):
+        leads.setdefault(order_id, []).append(dept_id)
+    notices: list[Notice] = []
+    for o in batch:
+        counts["orders"] += 1
+        assert o.deadline_at is not None
+        dk = deadline_key(o.deadline_at)
+        people = audience.responsible(leads.get(o.pk, []), o.company.path)
+        if now > o.deadline_at:
+            counts["overdue_orders"] += 1
+            title, body = render(Kind.OVERDUE, o)
+            notices += [Notice(u, o.pk, Kind.OVERDUE, title, body, f"overdue:{o.number}:{dk}:{u}") for u in people]
+            title, body = render(Kind.ESCALATION, o)
+            notices += [
+                Notice(u, o.pk, Kind.ESCALATION, title, body, f"escalation:{o.number}:{dk}:{u}")
+                for u in audience.escalation(o.company.path)
+            ]
+            continue
+        for t in thresholds:
+            reason = _crossed(t, o, now)
+            if reason is None:
+                continue
+            counts["thresholds_crossed"] += 1
+            title, body = render(Kind.WARNING, o, reason=_reason(reason, t))
+            notices += [Notice(u, o.pk, Kind.WARNING, title, body, f"warning:{t.code}:{o.number}:{dk}:{u}") for u in people]
+    for note in services.notices_create(notices):
+        counts[note.kind] += 1
+
+
+def _reason(reason: str, t: WatchThreshold) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if reason == "hours_left":
+            hours = t.hours_left.normalize() if t.hours_left is not None else ""
+            return _("%(hours)s hours or less left") % {"hours": hours}
+        return _("%(percent)s%% of the time used") % {"percent": int((t.fraction_used or 0) * 100)}
