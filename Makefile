@@ -45,6 +45,7 @@ test-postgres: install
 test: install browser-deps test-engines test-sqlite test-postgres
 
 bench: install
+	$(BIN)/python benchmarks/deadlines.py
 	benchmarks/run.sh
 
 messages: install
