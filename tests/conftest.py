@@ -33,8 +33,22 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         build_demo_org()
 
 
+def restore_seed_data() -> None:
+    """Put back what data migrations seed. A transactional test (browser,
+    concurrency) ends with a flush of every table, and with pytest-xdist a
+    later test in the same worker would otherwise find no rules or thresholds.
+    Each seeder is idempotent."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("griddesk.notifications.migrations.0002_seed_thresholds_and_schedule").seed(apps, None)
+    # build_demo_org() seeds the work-order reference data (categories, rules).
+
+
 @pytest.fixture
 def org(db: Any) -> Any:
+    restore_seed_data()
     return build_demo_org()
 
 
