@@ -140,7 +140,6 @@ def _received_at(rng: random.Random, target: str, overdue: bool, now: datetime) 
 
 def build_plans(seed: int, per_state: int, customers: list[CustomerSpec], now: datetime) -> list[Plan]:
     plans: list[Plan] = []
-    station_customers = [c for c in customers if c.place.station_code]
     first_station = [c for c in customers if c.place.station_code == D.STATION_PLACES[0].station_code]
     for idx, (target, kind, flags) in enumerate(_specs(per_state)):
         rng = random.Random(f"{seed}-order-{idx}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -17,7 +16,7 @@ from griddesk.organisation.access import Actor
 from griddesk.organisation.models import COMPANY_TYPES, DepartmentType
 from griddesk.organisation.selectors import department_subtree, departments_of_type_in
 from griddesk.workorders.models import ActionChoice, Category, StationTask, WorkOrder
-from griddesk.workorders.serializers import ACTION_SERIALIZERS, ActionSerializer, WorkOrderSerializer, render_orders
+from griddesk.workorders.serializers import ACTION_SERIALIZERS, ActionSerializer, render_orders
 
 # ------------------------------------------------------------------ personal data
 
@@ -32,18 +31,6 @@ def order_data(request_user: Any, actor: Actor, order: WorkOrder, *, via: str = 
 #: Closed states, left out of the queue unless asked for.
 TERMINAL = [s.value for s in workflow.TERMINAL_STATES]
 ACTIVE_STATES = [s.value for s in workflow.State if s not in workflow.TERMINAL_STATES]
-
-
-def queue_order(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
-    """Orders whose clock runs first, overdue first then least time left; the
-    rest (clock stopped) newest first. Same on SQLite and PostgreSQL (no reliance
-    on where NULLs sort)."""
-    open_states = [s.value for s in workflow.OPEN_STATES]
-    running = When(state__in=open_states, deadline_at__isnull=False, then=Value(0))
-    return qs.annotate(
-        _clock=Case(running, default=Value(1), output_field=IntegerField()),
-        _due=Case(When(state__in=open_states, deadline_at__isnull=False, then=F("deadline_at")), default=None),
-    ).order_by("_clock", "_due", "-received_at", "id")
 
 
 # ------------------------------------------------------------------ details

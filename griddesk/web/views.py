@@ -45,7 +45,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = QueueFilterForm(request.GET or None)
     qs = selectors.work_order_list(actor, filters=form.filters())
-    qs = presenters.queue_order(qs.select_related("category__parent").prefetch_related("lead_assignments__department"))
+    qs = selectors.queue_order(qs.select_related("category__parent").prefetch_related("lead_assignments__department"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

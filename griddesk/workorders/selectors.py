@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from griddesk.engines import workflow
@@ -64,6 +64,19 @@ def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -
         q = str(f["q"])
         qs = qs.filter(Q(number__icontains=q) | Q(external_id=q) | Q(customer__account_no=q))
     return qs.order_by(F("deadline_at").asc(nulls_last=True), "id")
+
+
+def queue_order(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    # The web queue's order (the API list keeps the index-friendly deadline order).
+    """Orders whose clock runs first, overdue first then least time left; the
+    rest (clock stopped) newest first. Same on SQLite and PostgreSQL (no reliance
+    on where NULLs sort)."""
+    open_states = [s.value for s in workflow.OPEN_STATES]
+    running = When(state__in=open_states, deadline_at__isnull=False, then=Value(0))
+    return qs.annotate(
+        _clock=Case(running, default=Value(1), output_field=IntegerField()),
+        _due=Case(When(state__in=open_states, deadline_at__isnull=False, then=F("deadline_at")), default=None),
+    ).order_by("_clock", "_due", "-received_at", "id")
 
 
 def work_order_get(actor: Actor, number: str) -> WorkOrder | None:
