@@ -205,9 +205,6 @@ def test_action_in_wrong_state_is_409_with_allowed_actions(org, make_order, act)
     assert body["code"] == "permission_denied"
     body = act("admin", n, "archive", expect=409)
     assert body["code"] == "invalid_transition"
-    assert body["allowed_actions"] == ["forward", "grade", "dispatch", "accept", "assign_station", "station_findings",
-                                       "submit_report", "confirm_report", "return_report", "return_visit", "assess",
-                                       "archive", "reopen", "invalidate", "merge", "urge"][:0] or body["allowed_actions"]
     assert set(body["allowed_actions"]) == {"forward", "invalidate", "merge", "urge"}
 
 

@@ -7,9 +7,7 @@ a change to ``ROLE_ACTIONS`` that is not also a decision here fails loudly.
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from griddesk.organisation.access import actor_for
 from griddesk.workorders import services
 from griddesk.workorders.models import WorkOrder
 
