@@ -28,9 +28,22 @@ def work_orders_visible_to(actor: Actor) -> QuerySet[WorkOrder]:
     if actor.role in _COMPANY_WIDE and actor.company is not None:
         companies = Department.objects.filter(path__startswith=actor.company.path)
         return qs.filter(company__in=companies)
-    leads = LeadAssignment.objects.filter(order=OuterRef("pk"), department=dept)
-    tasks = StationTask.objects.filter(order=OuterRef("pk"), station=dept)
-    return qs.filter(Q(created_department=dept) | Exists(leads) | Exists(tasks))
+    # Only the branches that can match: an OR of EXISTS rules out index use and
+    # makes the queue's COUNT scan every order (a 95598 agent never leads, a
+    # station rarely creates). Each probe is one indexed lookup.
+    branches: list[Q | Exists] = []
+    if WorkOrder.objects.filter(created_department=dept).exists():
+        branches.append(Q(created_department=dept))
+    if LeadAssignment.objects.filter(department=dept).exists():
+        branches.append(Exists(LeadAssignment.objects.filter(order=OuterRef("pk"), department=dept)))
+    if StationTask.objects.filter(station=dept).exists():
+        branches.append(Exists(StationTask.objects.filter(order=OuterRef("pk"), station=dept)))
+    if not branches:
+        return qs.none()
+    condition = branches[0]
+    for branch in branches[1:]:
+        condition = condition | branch
+    return qs.filter(condition)
 
 
 def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -> QuerySet[WorkOrder]:
