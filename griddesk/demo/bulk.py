@@ -472,7 +472,7 @@ class BulkLoader:
             raise ValueError("no customers to attach orders to")
         self.cats = dict(Category.objects.values_list("code", "pk"))
         self.grading_rules = rules.grading_rules()
-        self.workdays_for = {c: rules.working_days_for(c) for c in ("ordinary", "important")}
+        self.workdays_for = rules.working_days_by_complexity()
         self.calendar = workdays.official_calendar()
         route_rules = rules.routing_rules()
         self.routes = {g: routing.route(g, route_rules) for g in (1, 2, 3, 4)}

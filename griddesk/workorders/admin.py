@@ -9,9 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from griddesk.engines import grading, routing
-
-from . import services
+from . import rules, services
 from .models import Category, GradingRule, RoutingRule, RuleChange, TimeLimitRule, WorkOrder, WorkOrderEvent
 
 
@@ -27,27 +25,27 @@ class AuditedRuleAdmin(admin.ModelAdmin):
             services.rule_delete(actor=request.user, instance=obj)
 
 
+def _engine_check(form: forms.ModelForm, to_engine: Any) -> dict[str, Any]:
+    """Validate the edited row with the same conversion the running system uses."""
+    data = form.cleaned_data
+    if form._errors:  # field errors first; the engine needs every field
+        return data
+    fields = {f.name for f in form._meta.model._meta.fields if f.name in data}
+    try:
+        to_engine(form._meta.model(**{k: data[k] for k in fields}))
+    except (ValueError, TypeError) as exc:
+        raise forms.ValidationError(str(exc), code="invalid_rule") from None
+    return data
+
+
 class GradingRuleForm(forms.ModelForm):
     class Meta:
         model = GradingRule
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            grading.GradingRule(
-                code=data.get("code") or "x",
-                priority=data.get("priority") or 0,
-                grade=data.get("grade") or 0,
-                complexity=data.get("complexity") or "",
-                order_types=frozenset(data.get("order_types") or []),
-                channels=frozenset(data.get("channels") or []),
-                categories=frozenset(data.get("categories") or []),
-                keywords=tuple(data.get("keywords") or []),
-            )
-        except (ValueError, TypeError) as exc:
-            raise forms.ValidationError(str(exc), code="invalid_rule") from None
-        return data
+        super().clean()
+        return _engine_check(self, rules.grading_rule_from_row)
 
 
 @admin.register(GradingRule)
@@ -63,12 +61,8 @@ class RoutingRuleForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            routing.RoutingRule(grade=data.get("grade") or 0, lead_types=tuple(data.get("lead_types") or ()))
-        except (ValueError, TypeError) as exc:
-            raise forms.ValidationError(str(exc), code="invalid_rule") from None
-        return data
+        super().clean()
+        return _engine_check(self, rules.routing_rule_from_row)
 
 
 @admin.register(RoutingRule)

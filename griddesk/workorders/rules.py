@@ -9,33 +9,39 @@ from griddesk.engines import grading, routing, workdays
 from .models import GradingRule, RoutingRule, TimeLimitRule
 
 
+def grading_rule_from_row(r: GradingRule) -> grading.GradingRule:
+    """The engine rule for a row (saved or not): the one conversion both the
+    intake and the admin form's validation use."""
+    return grading.GradingRule(
+        code=r.code,
+        priority=r.priority,
+        grade=r.grade,
+        complexity=r.complexity,
+        description=r.description,
+        order_types=frozenset(r.order_types or ()),
+        channels=frozenset(r.channels or ()),
+        categories=frozenset(r.categories or ()),
+        keywords=tuple(r.keywords or ()),
+        sensitive_customer=r.sensitive_customer,
+        escalated=r.escalated,
+        repeat=r.repeat,
+        any_of=r.any_of,
+    )
+
+
+def routing_rule_from_row(r: RoutingRule) -> routing.RoutingRule:
+    return routing.RoutingRule(grade=r.grade, lead_types=tuple(r.lead_types or ()))
+
+
 def grading_rules() -> list[grading.GradingRule]:
-    rows = GradingRule.objects.filter(active=True)
-    return [
-        grading.GradingRule(
-            code=r.code,
-            priority=r.priority,
-            grade=r.grade,
-            complexity=r.complexity,
-            description=r.description,
-            order_types=frozenset(r.order_types),
-            channels=frozenset(r.channels),
-            categories=frozenset(r.categories),
-            keywords=tuple(r.keywords),
-            sensitive_customer=r.sensitive_customer,
-            escalated=r.escalated,
-            repeat=r.repeat,
-            any_of=r.any_of,
-        )
-        for r in rows
-    ]
+    return [grading_rule_from_row(r) for r in GradingRule.objects.filter(active=True)]
 
 
 def routing_rules() -> list[routing.RoutingRule]:
     rows = list(RoutingRule.objects.all())
     if not rows:
         return list(routing.DEFAULT_ROUTING_RULES)
-    return [routing.RoutingRule(grade=r.grade, lead_types=tuple(r.lead_types)) for r in rows]
+    return [routing_rule_from_row(r) for r in rows]
 
 
 def working_days_by_complexity() -> dict[str, int]:
