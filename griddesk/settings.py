@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "griddesk.imports",
     "griddesk.sla",
     "griddesk.notifications",
+    "griddesk.opinion",
+    "griddesk.satisfaction",
+    "griddesk.assessment",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,12 @@ urlpatterns = [
     path("api/v1/", include("griddesk.workorders.urls")),
     path("api/v1/", include("griddesk.sla.urls")),
     path("api/v1/", include("griddesk.notifications.urls")),
+    path("api/v1/", include("griddesk.opinion.urls")),
+    path("api/v1/", include("griddesk.satisfaction.urls")),
+    path("api/v1/", include("griddesk.assessment.urls")),
     path("imports/", include("griddesk.imports.urls")),
+    path("opinion/", include("griddesk.opinion.web_urls")),
+    path("satisfaction/", include("griddesk.satisfaction.web_urls")),
+    path("assessment/", include("griddesk.assessment.web_urls")),
     path("", include("griddesk.web.urls")),
 ]
