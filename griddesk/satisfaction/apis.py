@@ -1,0 +1,224 @@
+"""Thin REST endpoints for return visits and satisfaction: parse, call a
+selector or service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from griddesk.common.errors import Forbidden, InvalidInput, NotFound
+from griddesk.common.pagination import Pagination
+from griddesk.common.validation import MAX_CONTENT_CHARS, CleanCharField
+from griddesk.organisation.access import Actor, actor_for
+from griddesk.workorders.models import ReturnVisit
+
+from . import presenters, selectors, services, surveys
+from .models import Questionnaire
+
+
+def _actor(request: Request) -> Actor:
+    return actor_for(request.user)
+
+
+def _require_analyst(actor: Actor) -> None:
+    if actor.role not in selectors.ANALYST_ROLES:
+        raise Forbidden(_("Your role may not see satisfaction figures."))
+
+
+# ------------------------------------------------------------------ return visits
+
+
+class AttemptSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ReturnVisit.Method.choices)
+    reached = serializers.BooleanField()
+    note = CleanCharField(max_length=2000, required=False, allow_blank=True, default="")
+    client_key = CleanCharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class OutcomeSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ReturnVisit.Method.choices)
+    outcome = serializers.ChoiceField(choices=ReturnVisit.Outcome.choices)
+    customer_words = CleanCharField(max_length=MAX_CONTENT_CHARS, required=False, allow_blank=True, default="")
+    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class VisitTaskListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, required=False, description="open (default) / done / all"),
+                    OpenApiParameter("all", bool, required=False, description="specialists: include the customer service center's")],
+        description="My return-visit tasks, due first; `overdue` flags tasks past their due time.",
+    )
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        state = request.query_params.get("state", "open")
+        if state not in ("open", "done", "all"):
+            raise InvalidInput(_("State must be open, done or all."), code="invalid_choice", field="state")
+        qs = selectors.visit_task_list(actor, state="" if state == "all" else state, mine=request.query_params.get("all") not in ("1", "true"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self) or []
+        presenters.log_unmasked(request.user, actor, page, "api-visits")
+        return paginator.get_paginated_response([presenters.task_dict(actor, t) for t in page])
+
+
+class VisitTaskDetailApi(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        actor = _actor(request)
+        task = selectors.visit_task_get(actor, pk)
+        if task is None:
+            raise NotFound(_("Return-visit task %(id)s was not found.") % {"id": pk})
+        presenters.log_unmasked(request.user, actor, [task], "api-visit")
+        return Response(presenters.task_dict(actor, task, attempts=True))
+
+
+def _task_body(request: Request, actor: Actor, task_id: int) -> dict[str, Any]:
+    task = selectors.visit_task_get(actor, task_id)
+    assert task is not None
+    return presenters.task_dict(actor, task, attempts=True)
+
+
+class VisitAttemptApi(APIView):
+    @extend_schema(request=AttemptSerializer, description="Log a contact attempt. The visit closes as unreachable "
+                   "after the rule's number of failed attempts. Retrying with the same client_key is safe.")
+    def post(self, request: Request, pk: int) -> Response:
+        actor = _actor(request)
+        s = AttemptSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        _task, _attempt, created = services.visit_attempt_record(task_id=pk, actor=actor, **s.validated_data)
+        return Response(_task_body(request, actor, pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class VisitOutcomeApi(APIView):
+    @extend_schema(request=OutcomeSerializer, description="Record the outcome through the work order's return_visit "
+                   "action. Unsatisfied reopens the order (repeat) with the customer's words.")
+    def post(self, request: Request, pk: int) -> Response:
+        actor = _actor(request)
+        s = OutcomeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.visit_outcome_record(task_id=pk, actor=actor, **s.validated_data)
+        return Response(_task_body(request, actor, pk))
+
+
+class VisitRatesApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("by", str, required=True, enum=list(selectors.RATE_DIMENSIONS)),
+                    OpenApiParameter("period", str, required=False, description="2026-10, 2026-Q4 or 2026")],
+        description="Return-visit satisfaction rate = (satisfied + basically satisfied) / reached visits "
+        "(visits whose outcome is not unreachable), per group, with numerator and denominator.",
+    )
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        _require_analyst(actor)
+        by = request.query_params.get("by", "department")
+        period = request.query_params.get("period") or None
+        rows = selectors.visit_rates(actor, by=by, period=period)
+        num = sum(r["numerator"] for r in rows)
+        den = sum(r["denominator"] for r in rows)
+        return Response({
+            "by": by,
+            "period": period,
+            "definition": str(_l("(satisfied + basically satisfied) / reached visits; unreachable visits are excluded")),
+            "total": {"numerator": num, "denominator": den, "rate": round(num / den, 4) if den else None},
+            "rows": rows,
+        })
+
+
+# ------------------------------------------------------------------ surveys
+
+
+def _questionnaire(actor: Actor, code: str | None) -> Questionnaire:
+    _require_analyst(actor)
+    if not code:
+        raise InvalidInput(_("Name the questionnaire."), code="required", field="questionnaire")
+    q = selectors.questionnaires_visible_to(actor).filter(code=code).first()
+    if q is None:
+        raise NotFound(_("Questionnaire %(code)s was not found.") % {"code": code})
+    return q
+
+
+class QuestionnaireListApi(APIView):
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        _require_analyst(actor)
+        return Response([surveys.questionnaire_dict(q) for q in selectors.questionnaires_visible_to(actor).filter(active=True)])
+
+
+class QuestionnaireDetailApi(APIView):
+    def get(self, request: Request, code: str) -> Response:
+        return Response(surveys.questionnaire_dict(_questionnaire(_actor(request), code), full=True))
+
+
+class ResponsesApi(APIView):
+    @extend_schema(description='Add responses: {"responses": [{"respondent", "answered_on", "area", '
+                   '"customer_category", "channel", "account_no", "order", "answers": {"ce1": 8, ...}}]}. '
+                   "Valid rows are stored, the rest reported per row.")
+    def post(self, request: Request, code: str) -> Response:
+        actor = _actor(request)
+        q = _questionnaire(actor, code)
+        payload = request.data
+        items = payload.get("responses") if isinstance(payload, dict) else payload
+        if not isinstance(items, list):
+            raise InvalidInput(_('Send {"responses": [...]}.'), code="invalid", field="responses")
+        if len(items) > surveys.MAX_API_ROWS:
+            raise InvalidInput(_("At most %(n)d responses per request.") % {"n": surveys.MAX_API_ROWS}, code="too_many", field="responses")
+        report = surveys.responses_add(actor=actor, questionnaire=q, rows=surveys.rows_from_json(items), source="api")
+        code_ = status.HTTP_201_CREATED if report["created"] else status.HTTP_400_BAD_REQUEST
+        return Response(report, status=code_)
+
+
+class ResponsesImportApi(APIView):
+    @extend_schema(description="Multipart upload `file` (CSV or XLSX; one column per indicator code plus respondent, "
+                   "answered_on, area, customer_category, channel, account_no, order). Per-row report.")
+    def post(self, request: Request, code: str) -> Response:
+        actor = _actor(request)
+        q = _questionnaire(actor, code)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput(_("Choose a file."), code="required", field="file")
+        imp = surveys.responses_import(actor=actor, questionnaire=q, filename=upload.name or "", data=upload.read())
+        body = {"import": imp.pk, "total": imp.total, "created": imp.created, "failed": imp.failed, **imp.report}
+        return Response(body, status=status.HTTP_201_CREATED if imp.created else status.HTTP_400_BAD_REQUEST)
+
+
+class IndexApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("questionnaire", str, required=True),
+                    OpenApiParameter("period", str, required=False),
+                    OpenApiParameter("segment", str, required=False, description="area=east, customer_category=…, channel=…"),
+                    OpenApiParameter("refresh", bool, required=False, description="recompute now (administrators, managers)")],
+        description="The stored satisfaction index: index 0–100 per construct, path coefficients, R², reliability, "
+        "IPA priorities, bootstrap CIs. Computed once and stored (snapshot); 404-like `state: missing` until computed.",
+    )
+    def get(self, request: Request) -> Response:
+        actor = _actor(request)
+        q = _questionnaire(actor, request.query_params.get("questionnaire"))
+        period = selectors.parse_period(request.query_params.get("period"))
+        segment = request.query_params.get("segment", "")
+        if segment:
+            selectors.parse_segment(segment)
+        label = period.label if period else ""
+        snap = selectors.latest_snapshot(q, period=label, segment=segment)
+        if snap is None or request.query_params.get("refresh") in ("1", "true"):
+            from .index import index_compute
+
+            snap = index_compute(questionnaire=q, period=label, segment=segment, actor=actor)
+        return Response(surveys.snapshot_dict(snap))
+
+    def post(self, request: Request) -> Response:
+        """Queue a background computation (django-q2); returns the pending snapshot."""
+        actor = _actor(request)
+        q = _questionnaire(actor, request.data.get("questionnaire"))
+        period = selectors.parse_period(request.data.get("period"))
+        segment = request.data.get("segment", "") or ""
+        if segment:
+            selectors.parse_segment(segment)
+        from .index import index_queue
+
+        snap = index_queue(questionnaire=q, period=period.label if period else "", segment=segment)
+        return Response(surveys.snapshot_dict(snap), status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,234 @@
+"""Pages: return visits (list + record form), satisfaction (visit rates, index
+dashboard, responses drill-down, XLSX and PDF exports). Thin: selectors and
+services do the work; input validated with the API serializers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from griddesk.common.errors import ServiceError
+from griddesk.organisation.access import Actor, actor_for
+from griddesk.workorders.models import ReturnVisit
+
+from . import exports, presenters, selectors, services, surveys
+from .apis import AttemptSerializer, OutcomeSerializer
+from .defaults import DEFAULT_CODE
+from .models import Questionnaire
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return actor_for(request.user)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+# ------------------------------------------------------------------ return visits
+
+
+@login_required
+def visits(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    state = request.GET.get("state", "open")
+    if state not in ("open", "done"):
+        state = "open"
+    qs = selectors.visit_task_list(actor, state=state, mine=request.GET.get("all") != "1")
+    order = request.GET.get("order")
+    if order:
+        qs = qs.filter(order__number=order)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
+    presenters.log_unmasked(request.user, actor, tasks, "web-visits")
+    rows = [(t, presenters.task_dict(actor, t), services.may_record(actor, t)) for t in tasks]
+    return render(request, "satisfaction/visits.html", {
+        "rows": rows, "page": page, "state": state, "order_filter": order or "",
+        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices,
+    })
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    task = selectors.visit_task_get(actor, pk)
+    if task is None:
+        raise Http404(_("Return-visit task %(id)s was not found.") % {"id": pk})
+    presenters.log_unmasked(request.user, actor, [task], "web-visit")
+    return render(request, "satisfaction/visit_detail.html", {
+        "task": task, "data": presenters.task_dict(actor, task, attempts=True), "may_record": services.may_record(actor, task),
+        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices, "errors": {},
+    })
+
+
+@login_required
+@require_POST
+def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """One form, two buttons: log an attempt (reached or not) or record the outcome."""
+    actor = _actor(request)
+    task = selectors.visit_task_get(actor, pk)
+    if task is None:
+        raise Http404(_("Return-visit task %(id)s was not found.") % {"id": pk})
+    kind = request.POST.get("kind")
+    errors: dict[str, list[str]] = {}
+    if kind == "attempt":
+        s: Any = AttemptSerializer(data={**request.POST.dict(), "reached": request.POST.get("reached") == "1"})
+    else:
+        data = request.POST.dict()
+        data["solved"] = {"1": True, "0": False}.get(data.get("solved", ""))
+        s = OutcomeSerializer(data=data)
+    if s.is_valid():
+        try:
+            if kind == "attempt":
+                services.visit_attempt_record(task_id=pk, actor=actor, **s.validated_data)
+                messages.success(request, _("Attempt logged."))
+            else:
+                services.visit_outcome_record(task_id=pk, actor=actor, **s.validated_data)
+                messages.success(request, _("Return visit recorded."))
+            return redirect("satisfaction:visit", pk=pk)
+        except ServiceError as exc:
+            errors = {exc.field or "__all__": [exc.message]}
+    else:
+        errors = {k: [str(m) for m in v] for k, v in s.errors.items()}
+    task = selectors.visit_task_get(actor, pk)
+    return render(request, "satisfaction/visit_detail.html", {
+        "task": task, "data": presenters.task_dict(actor, task, attempts=True), "may_record": services.may_record(actor, task),
+        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices, "errors": errors, "posted": request.POST,
+    }, status=400)
+
+
+# ------------------------------------------------------------------ satisfaction
+
+
+def _analyst(request: HttpRequest) -> Actor | None:
+    actor = _actor(request)
+    return actor if actor.role in selectors.ANALYST_ROLES else None
+
+
+def _questionnaire(request: HttpRequest, actor: Actor) -> Questionnaire:
+    code = request.GET.get("questionnaire") or DEFAULT_CODE
+    q = selectors.questionnaires_visible_to(actor).filter(code=code).first()
+    if q is None:
+        raise Http404(_("Questionnaire %(code)s was not found.") % {"code": code})
+    return q
+
+
+def _snapshot(q: Questionnaire, period: str) -> Any:
+    return selectors.latest_snapshot(q, period=period)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    actor = _analyst(request)
+    if actor is None:
+        return _forbidden(request, _("Your role may not see satisfaction figures."))
+    q = _questionnaire(request, actor)
+    try:
+        period = selectors.parse_period(request.GET.get("period"))
+        by = request.GET.get("by", "department")
+        rates = selectors.visit_rates(actor, by=by if by in selectors.RATE_DIMENSIONS else "department",
+                                      period=period.label if period else None)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("satisfaction:dashboard")
+    label = period.label if period else ""
+    snap = _snapshot(q, label)
+    result = snap.result if snap is not None and snap.state == "done" else None
+    chart = exports.chart_data(q, result) if result else None
+    return render(request, "satisfaction/dashboard.html", {
+        "q": q, "questionnaires": selectors.questionnaires_visible_to(actor).filter(active=True),
+        "period": label, "by": by, "dimensions": selectors.RATE_DIMENSIONS, "rates": rates,
+        "snap": snap, "result": result, "chart_json": chart,
+        "tables": exports.tables(q, result) if result else None,
+        "months": selectors.response_periods(q),
+        "may_compute": actor.role.value in ("admin", "manager", "service_specialist") if actor.role else False,
+    })
+
+
+@login_required
+@require_POST
+def compute(request: HttpRequest) -> HttpResponse:
+    actor = _analyst(request)
+    if actor is None or actor.role is None or actor.role.value == "leader":
+        return _forbidden(request, _("Your role may not recompute the index."))
+    q = selectors.questionnaires_visible_to(actor).filter(code=request.POST.get("questionnaire") or DEFAULT_CODE).first()
+    if q is None:
+        raise Http404(_("Questionnaire %(code)s was not found.") % {"code": request.POST.get("questionnaire")})
+    period = request.POST.get("period", "")
+    from .index import index_compute
+
+    try:
+        p = selectors.parse_period(period)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("satisfaction:dashboard")
+    snap = index_compute(questionnaire=q, period=p.label if p else "", actor=actor)
+    if snap.state == "failed":
+        messages.error(request, _("The index could not be computed: %(message)s") % {"message": snap.message})
+    else:
+        messages.success(request, _("Index computed from %(n)d responses.") % {"n": snap.n})
+    url = f"{reverse('satisfaction:dashboard')}?questionnaire={q.code}"
+    return redirect(url + (f"&period={p.label}" if p else ""))
+
+
+@login_required
+def responses(request: HttpRequest) -> HttpResponse:
+    """The responses behind a number (drill-down), filtered like the dashboard."""
+    actor = _analyst(request)
+    if actor is None:
+        return _forbidden(request, _("Your role may not see satisfaction figures."))
+    q = _questionnaire(request, actor)
+    try:
+        qs = selectors.responses_for(q, period=request.GET.get("period") or None, segment=request.GET.get("segment", ""), actor=actor)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("satisfaction:dashboard")
+    codes = surveys.indicator_codes(q)
+    page = Paginator(qs.select_related("area").order_by("-answered_on", "pk"), 50).get_page(request.GET.get("page"))
+    rows = [(r, [r.answers.get(c) for c in codes]) for r in page.object_list]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "satisfaction/responses.html", {
+        "q": q, "codes": codes, "rows": rows, "page": page, "query": params.urlencode(),
+        "period": request.GET.get("period", ""), "segment": request.GET.get("segment", ""),
+    })
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    actor = _analyst(request)
+    if actor is None:
+        return _forbidden(request, _("Your role may not see satisfaction figures."))
+    q = _questionnaire(request, actor)
+    period = request.GET.get("period", "")
+    snap = _snapshot(q, period)
+    rates = {by: selectors.visit_rates(actor, by=by, period=period or None) for by in selectors.RATE_DIMENSIONS}
+    data = exports.workbook(q, snap.result if snap is not None and snap.state == "done" else None, rates)
+    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="satisfaction-{q.code}{"-" + period if period else ""}.xlsx"'
+    return resp
+
+
+@login_required
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    actor = _analyst(request)
+    if actor is None:
+        return _forbidden(request, _("Your role may not see satisfaction figures."))
+    q = _questionnaire(request, actor)
+    period = request.GET.get("period", "")
+    snap = _snapshot(q, period)
+    if snap is None or snap.state != "done":
+        messages.error(request, _("Compute the index first."))
+        return redirect("satisfaction:dashboard")
+    rates = selectors.visit_rates(actor, by="department", period=period or None)
+    resp = HttpResponse(exports.pdf_report(q, snap, rates), content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="satisfaction-{q.code}{"-" + period if period else ""}.pdf"'
+    return resp
