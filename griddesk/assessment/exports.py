@@ -1,0 +1,165 @@
+"""File outputs: XLSX tables, JSON-lines archive export, the monthly PDF report."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from griddesk.workorders.models import WorkOrder, WorkOrderEvent
+
+
+def xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """One workbook, one sheet per (title, header, rows)."""
+    wb = Workbook(write_only=False)
+    wb.remove(wb.active)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        ws.append(list(header))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=None) if v.tzinfo is None else v.astimezone().replace(tzinfo=None)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def scorecard_rows(card: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = [_("Unit"), _("Name"), _("KPI"), _("Value"), _("Numerator"), _("Denominator"), _("Rank"), _("Drill-down")]
+    rows = [
+        [u["unit"], u["name"], k["code"], k["value"], k["numerator"], k["denominator"], k.get("rank"), k["drilldown"]]
+        for u in card["units"]
+        for k in u["kpis"]
+    ]
+    return header, rows
+
+
+def _order_dict(o: WorkOrder) -> dict[str, Any]:
+    facts = getattr(o, "assessment_facts", None)
+    return {
+        "number": o.number,
+        "external_id": o.external_id,
+        "type": o.type,
+        "channel": o.channel,
+        "category": o.category.code if o.category_id and o.category else None,
+        "title": o.title,
+        "content": o.content,
+        "company": o.company.code,
+        "grade": o.grade,
+        "received_at": o.received_at.isoformat(),
+        "deadline_at": o.deadline_at.isoformat() if o.deadline_at else None,
+        "closed_at": o.closed_at.isoformat() if o.closed_at else None,
+        "archived_at": o.archive_entry.archived_at.isoformat() if hasattr(o, "archive_entry") else None,
+        "assessment": (
+            {
+                "rules_version": facts.rule_set.version,
+                "on_time": facts.on_time,
+                "overdue_hours": facts.overdue_hours,
+                "at_fault": facts.at_fault,
+                "visit_outcome": facts.visit_outcome,
+                "repeat": facts.repeat,
+                "escalated": facts.escalated,
+                "urge_count": facts.urge_count,
+                "reopen_count": facts.reopen_count,
+                "items": facts.items,
+                "score": facts.score,
+                "final_score": facts.final_score,
+            }
+            if facts is not None
+            else None
+        ),
+    }
+
+
+def archive_jsonl(orders: Iterable[WorkOrder]) -> Iterable[str]:
+    """One JSON object per line: the order, its assessment, every event and correction."""
+    for o in orders:
+        events = [
+            {"seq": e.seq, "action": e.action, "at": e.at.isoformat(), "actor": e.actor_name, "from": e.from_state,
+             "to": e.to_state, "note": e.note, "data": e.data}
+            for e in WorkOrderEvent.objects.filter(order=o).order_by("seq")
+        ]
+        corrections = [
+            {"at": c.at.isoformat(), "note": c.note, "data": c.data, "actor": c.actor.get_username() if c.actor else None}
+            for c in o.archive_corrections.select_related("actor").order_by("at", "pk")
+        ]
+        yield json.dumps({**_order_dict(o), "events": events, "corrections": corrections}, ensure_ascii=False) + "\n"
+
+
+def archive_xlsx(orders: Sequence[WorkOrder]) -> bytes:
+    header = [_("Number"), _("Type"), _("Channel"), _("Category"), _("Company"), _("Received at"), _("Closed at"),
+              _("Archived at"), _("On time"), _("Company at fault"), _("Score"), _("Content")]
+    rows = []
+    event_rows = []
+    for o in orders:
+        d = _order_dict(o)
+        a = d["assessment"] or {}
+        rows.append([d["number"], d["type"], d["channel"], d["category"], d["company"], d["received_at"], d["closed_at"],
+                     d["archived_at"], a.get("on_time"), a.get("at_fault"), a.get("final_score"), d["content"]])
+        for e in WorkOrderEvent.objects.filter(order=o).order_by("seq"):
+            event_rows.append([o.number, e.seq, e.action, e.at.isoformat(), e.actor_name, e.from_state, e.to_state, e.note])
+    ev_header = [_("Number"), _("Seq"), _("Action"), _("At"), _("Actor"), _("From"), _("To"), _("Note")]
+    return xlsx([(_("Orders"), header, rows), (_("Events"), ev_header, event_rows)])
+
+
+def monthly_pdf(*, title: str, card: dict[str, Any], pareto: list[dict[str, Any]], trend: list[dict[str, Any]]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC"]
+    plt.rcParams["axes.unicode_minus"] = False
+    buf = io.BytesIO()
+    with PdfPages(buf) as pdf:
+        fig, ax = plt.subplots(figsize=(8.27, 5.8))
+        ax.plot([t["period"] for t in trend], [t["count"] for t in trend], marker="o")
+        ax.set_title(f"{title} — {_('Complaints per month')}")
+        ax.tick_params(axis="x", rotation=45)
+        fig.tight_layout()
+        pdf.savefig(fig)
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(8.27, 5.8))
+        names = [p["name"] for p in pareto[:12]]
+        ax.bar(names, [p["count"] for p in pareto[:12]])
+        ax2 = ax.twinx()
+        ax2.plot(names, [p["cumulative"] for p in pareto[:12]], color="red", marker="o")
+        ax2.set_ylim(0, 105)
+        ax.set_title(_("Category Pareto"))
+        ax.tick_params(axis="x", rotation=45)
+        fig.tight_layout()
+        pdf.savefig(fig)
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(8.27, 11.69))
+        ax.axis("off")
+        codes = ["complaints_per_10k", "at_fault_rate", "on_time_rate", "satisfaction_rate", "avg_score"]
+        cells = []
+        for u in card["units"][:30]:
+            vals = {k["code"]: k["value"] for k in u["kpis"]}
+            cells.append([u["name"]] + ["" if vals.get(c) is None else f"{vals[c]:.2f}" for c in codes])
+        if cells:
+            table = ax.table(cellText=cells, colLabels=[_("Unit"), _("Complaints per 10k customers"), _("At-fault rate %"), _("On-time rate %"), _("Satisfaction rate %"), _("Score")], loc="upper center")
+            table.auto_set_font_size(False)
+            table.set_fontsize(8)
+        ax.set_title(f"{title} — {_('Scorecard')}")
+        pdf.savefig(fig)
+        plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,172 @@
+"""Dashboards, drill-down lists, exports and the monthly PDF report."""
+
+from __future__ import annotations
+
+import json
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from griddesk.common.errors import Forbidden, ServiceError
+from griddesk.engines import kpi
+from griddesk.organisation.access import Actor, actor_for
+from griddesk.workorders import selectors as wo_selectors
+from griddesk.workorders.apis import _ListFilters
+
+from . import exports, selectors
+from .apis import XLSX
+
+LEVEL_LABELS = {
+    "company": _("Companies"),
+    "department": _("Departments"),
+    "station": _("Stations"),
+    "staff": _("Staff"),
+    "customer_category": _("Customer categories"),
+}
+
+
+def _viewer(request: HttpRequest) -> Actor:
+    actor = actor_for(request.user)
+    if not selectors.may_view(actor):
+        raise Forbidden(_("Assessment figures are for managers, leaders and service specialists."))
+    return actor
+
+
+def _period(request: HttpRequest) -> kpi.Period:
+    raw = request.GET.get("period")
+    if raw:
+        try:
+            return kpi.parse_period(raw)
+        except ValueError:
+            pass
+    today = timezone.localdate()
+    return kpi.Period(kpi.PeriodKind.MONTH, today.year, today.month)
+
+
+def _level(request: HttpRequest) -> str:
+    level = request.GET.get("level") or "department"
+    return level if level in selectors.LEVELS else "department"
+
+
+def _forbidden(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return render(request, "assessment/forbidden.html", {"message": exc.message}, status=403)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    try:
+        actor = _viewer(request)
+    except Forbidden as exc:
+        return _forbidden(request, exc)
+    period, level = _period(request), _level(request)
+    card = selectors.scorecards(actor, period=period, level=level)
+    pareto = selectors.category_pareto(actor, period=period)
+    trend = selectors.trend(actor, period=period)
+    lists = selectors.overdue_and_at_risk(actor)
+    codes = list(kpi.KPI_DEFS)
+    rankings = [{"unit": u, "kpis": {k["code"]: k for k in u["kpis"]}} for u in card["units"]]
+    chart = {
+        "trend": {"x": [t["period"] for t in trend], "y": [t["count"] for t in trend]},
+        "pareto": {"x": [p["name"] for p in pareto], "y": [p["count"] for p in pareto], "cum": [p["cumulative"] for p in pareto]},
+    }
+    return render(
+        request,
+        "assessment/dashboard.html",
+        {
+            "period": period,
+            "level": level,
+            "levels": LEVEL_LABELS.items(),
+            "tiles": selectors.tiles(actor, period=period),
+            "rankings": rankings,
+            "codes": codes,
+            "pareto": pareto,
+            "heat": selectors.heat_table(actor, period=period),
+            "trend": trend,
+            "overdue": lists["overdue"],
+            "at_risk": lists["at_risk"],
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+        },
+    )
+
+
+@login_required
+def orders(request: HttpRequest) -> HttpResponse:
+    """The drill-down list: the same filters (and count) as /api/v1/work-orders/."""
+    actor = actor_for(request.user)
+    f = _ListFilters(data=request.GET)
+    if not f.is_valid():
+        return render(request, "assessment/orders.html", {"errors": f.errors, "page": None}, status=400)
+    qs = wo_selectors.work_order_list(actor, filters=dict(f.validated_data)).select_related("company", "category")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "assessment/orders.html", {"page": page, "query": query.urlencode(), "errors": None})
+
+
+@login_required
+def training(request: HttpRequest) -> HttpResponse:
+    try:
+        actor = _viewer(request)
+    except Forbidden as exc:
+        return _forbidden(request, exc)
+    period = _period(request)
+    return render(request, "assessment/training.html", {"period": period, "flags": selectors.training_flags(actor, period=period)})
+
+
+@login_required
+def export(request: HttpRequest, table: str) -> HttpResponse:
+    try:
+        actor = _viewer(request)
+    except Forbidden as exc:
+        return _forbidden(request, exc)
+    period, level = _period(request), _level(request)
+    if table == "scorecard":
+        header, rows = exports.scorecard_rows(selectors.scorecards(actor, period=period, level=level))
+    elif table == "pareto":
+        header = [_("Category"), _("Name"), _("Count"), _("Share %"), _("Cumulative %")]
+        rows = [[p["key"], p["name"], p["count"], p["share"], p["cumulative"]] for p in selectors.category_pareto(actor, period=period)]
+    elif table == "heat":
+        heat = selectors.heat_table(actor, period=period)
+        header = [_("Area")] + [c["name"] for c in heat["columns"]]
+        rows = [[r["name"]] + [c["count"] for c in r["cells"]] for r in heat["rows"]]
+    elif table == "trend":
+        header = [_("Period"), _("Complaints")]
+        rows = [[t["period"], t["count"]] for t in selectors.trend(actor, period=period)]
+    elif table in {"overdue", "at_risk"}:
+        header = [_("Number"), _("State"), _("Company"), _("Category"), _("Deadline")]
+        rows = [
+            [o.number, o.get_state_display(), o.company.name, o.category.name if o.category else "", timezone.localtime(o.deadline_at)]
+            for o in selectors.overdue_and_at_risk(actor)[table]
+        ]
+    elif table == "training":
+        flags = selectors.training_flags(actor, period=period)
+        header = [_("User"), _("Name"), _("At-fault orders")]
+        rows = [[s["username"], s["name"], s["at_fault"]] for s in flags["staff"]]
+    else:
+        return HttpResponse(status=404)
+    response = HttpResponse(exports.xlsx([(table, header, rows)]), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{table}-{period.label}.xlsx"'
+    return response
+
+
+@login_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    try:
+        actor = _viewer(request)
+    except Forbidden as exc:
+        return _forbidden(request, exc)
+    period, level = _period(request), _level(request)
+    content = exports.monthly_pdf(
+        title=_("Service assessment %(period)s") % {"period": period.label},
+        card=selectors.scorecards(actor, period=period, level=level, compare=False),
+        pareto=selectors.category_pareto(actor, period=period),
+        trend=selectors.trend(actor, period=period),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="assessment-{period.label}.pdf"'
+    return response
+
+

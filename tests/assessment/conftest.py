@@ -1,0 +1,113 @@
+"""A varied set of complaints driven through the real services on a simulated clock."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from griddesk.customers.models import Customer
+from griddesk.demo.clock import simulated_clock
+from griddesk.organisation.access import actor_for
+from griddesk.workorders import services
+from griddesk.workorders.models import WorkOrder
+from griddesk.workorders.serializers import IntakeSerializer
+from tests.conftest import intake_payload
+
+SH = ZoneInfo("Asia/Shanghai")
+_acct = itertools.count(1)
+
+
+def actor(username: str) -> Any:
+    return actor_for(get_user_model().objects.get(username=username))
+
+
+@dataclass
+class Spec:
+    received: datetime
+    handle_hours: float = 2.0  # wall-clock time from receipt to the report's confirmation
+    account: str | None = None
+    station: str | None = None
+    customer_category: str = "residential"
+    category: str = "business.tariff"
+    channel: str = "95598"
+    at_fault: bool = False
+    outcome: str = "satisfied"
+    urges: int = 0
+    reopen: bool = False
+    reporter: str = "admin"
+    stop: str = "assessed"  # assessed / archived / visited / investigating / received / invalid
+    content: str = "客户反映本月电费比上月高出很多，要求核查。"
+
+
+def customer(account: str, station: str | None, category: str = "residential") -> Customer:
+    from griddesk.organisation.models import Department
+
+    st = Department.objects.get(code=station) if station else None
+    c, _ = Customer.objects.get_or_create(
+        account_no=account, defaults={"name": "客户" + account[-3:], "station": st, "category": category}
+    )
+    return c
+
+
+def drive(spec: Spec) -> WorkOrder:
+    account = spec.account or f"77{next(_acct):08d}"
+    admin = actor("admin")
+    with simulated_clock() as clock:
+        clock.at = spec.received - timedelta(days=1)
+        customer(account, spec.station, spec.customer_category)  # a customer since the day before
+        clock.at = spec.received + timedelta(minutes=5)
+        s = IntakeSerializer(
+            data=intake_payload(
+                received_at=spec.received.isoformat(), category=spec.category, channel=spec.channel, content=spec.content,
+                customer={"account_no": account, "name": "客户", "phone": "13800000000", "address": "某路1号",
+                          "category": spec.customer_category},
+            )
+        )
+        s.is_valid(raise_exception=True)
+        order, _ = services.work_order_intake(actor=actor("agent"), data=s.to_data())
+        n = order.number
+
+        def act(action: str, who: Any = admin, **data: Any) -> None:
+            services.work_order_act(order=n, actor=who, action=action, data=data)
+
+        if spec.stop == "received":
+            return WorkOrder.objects.get(pk=order.pk)
+        if spec.stop == "invalid":
+            act("invalidate", reason="重复")
+            return WorkOrder.objects.get(pk=order.pk)
+        act("forward")
+        act("grade", grade=3, complexity="ordinary", reason="测试定级")
+        act("dispatch")
+        act("accept")
+        for _i in range(spec.urges):
+            act("urge", note="客户催办")
+        if spec.stop == "investigating":
+            return WorkOrder.objects.get(pk=order.pk)
+        report = dict(findings="核实", responsibility="分析", rectification="整改", company_at_fault=spec.at_fault)
+        reporter = admin if spec.reporter == "admin" else actor(spec.reporter)
+        act("submit_report", reporter, **report)
+        clock.at = spec.received + timedelta(hours=spec.handle_hours)
+        act("confirm_report")
+        if spec.reopen:
+            act("return_visit", method="phone", outcome="unsatisfied", customer_words="还是不满意")
+            act("submit_report", reporter, **report)
+            clock.at = clock.at + timedelta(hours=1)
+            act("confirm_report")
+        act("return_visit", method="phone", outcome=spec.outcome)
+        if spec.stop == "visited":
+            return WorkOrder.objects.get(pk=order.pk)
+        act("assess")
+        if spec.stop == "archived":
+            act("archive", note="归档")
+    return WorkOrder.objects.get(pk=order.pk)
+
+
+@pytest.fixture
+def drive_order(org: Any):
+    return drive

@@ -1,0 +1,96 @@
+import io
+import re
+from datetime import datetime
+from html import unescape
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from openpyxl import load_workbook
+
+from .conftest import SH, Spec
+
+pytestmark = pytest.mark.django_db
+
+OCT = datetime(2026, 10, 12, 9, 0, tzinfo=SH)
+
+
+def web(username):
+    c = Client()
+    c.force_login(get_user_model().objects.get(username=username))
+    return c
+
+
+@pytest.fixture
+def data(drive_order):
+    return [
+        drive_order(Spec(received=OCT, station="east-ps-1", at_fault=True)),
+        drive_order(Spec(received=OCT.replace(day=13), station="east-ps-2", handle_hours=100, category="service.attitude")),
+        drive_order(Spec(received=OCT.replace(day=14), station="west-ps-1", stop="archived")),
+        drive_order(Spec(received=OCT.replace(day=15), station="west-ps-1", stop="received")),
+    ]
+
+
+def test_dashboard_numbers_link_to_lists_with_the_same_count(data):
+    c = web("manager")
+    page = c.get("/assessment/?period=2026-10&level=station")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="kpi-tiles"' in html and 'id="rankings"' in html and 'id="pareto"' in html and 'id="heat"' in html
+    assert "web/vendor/echarts.min.js" in html and 'id="nav-assessment"' in html
+    assert "考核" in html  # Chinese by default
+    # every number is a link carrying the order count it stands for
+    links = re.findall(r'<a href="(/assessment/orders/\?[^"]+)"[^>]*data-count="(\d+)"', html)
+    assert len(links) > 40
+    assert any(int(n) > 0 for _h, n in links)
+    for href, shown in links:
+        resp = c.get(unescape(href))
+        body = resp.content.decode()
+        assert resp.status_code == 200, (href, body[:500])
+        m = re.search(r'id="drill-count" data-count="(\d+)"', body)
+        assert m, body[-3000:]
+        count = int(m.group(1))
+        assert count == int(shown), href
+
+
+def test_dashboard_is_for_managers_and_leaders(data):
+    assert web("leader").get("/assessment/").status_code == 200
+    assert web("agent").get("/assessment/").status_code == 403
+    assert 'id="nav-assessment"' not in web("agent").get("/").content.decode()
+
+
+@pytest.mark.parametrize("table", ["scorecard", "pareto", "heat", "trend", "overdue", "at_risk", "training"])
+def test_every_table_exports_xlsx(data, table):
+    r = web("manager").get(f"/assessment/export/{table}.xlsx?period=2026-10&level=station")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws.max_column >= 2 and ws.cell(1, 1).value
+
+
+def test_scorecard_xlsx_matches_the_api(data, client_for):
+    card = client_for("manager").get("/api/v1/assessment/scorecards/?period=2026-10&level=station").json()
+    r = web("manager").get("/assessment/export/scorecard.xlsx?period=2026-10&level=station")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == sum(len(u["kpis"]) for u in card["units"])
+    api = {(u["unit"], k["code"]): k["numerator"] for u in card["units"] for k in u["kpis"]}
+    assert {(r[0], r[2]): r[4] for r in rows} == api
+
+
+def test_monthly_pdf_report(data):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = web("manager").get("/assessment/report.pdf?period=2026-10")
+    assert not [w for w in caught if "Glyph" in str(w.message)], "a CJK glyph is missing from the report's font"
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF") and len(r.content) > 5000
+
+
+def test_training_page(data):
+    r = web("manager").get("/assessment/training/?period=2026-10")
+    assert r.status_code == 200 and 'id="training"' in r.content.decode()
+
+
+def test_drilldown_page_rejects_bad_filters(data):
+    assert web("manager").get("/assessment/orders/?on_time=perhaps").status_code == 400
