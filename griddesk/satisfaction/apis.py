@@ -154,7 +154,37 @@ class QuestionnaireDetailApi(APIView):
         return Response(surveys.questionnaire_dict(_questionnaire(_actor(request), code), full=True))
 
 
+def response_dict(r: Any) -> dict[str, Any]:
+    return {"id": r.pk, "respondent": r.respondent, "answered_on": r.answered_on.isoformat(),
+            "area": r.area.code if r.area_id and r.area else None, "customer_category": r.customer_category or None,
+            "channel": r.channel or None, "source": r.source, "answers": r.answers}
+
+
 class ResponsesApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("snapshot", int, required=False, description="the responses behind this snapshot"),
+                    OpenApiParameter("dim", str, required=False, enum=list(selectors.DRILL_DIMENSIONS)),
+                    OpenApiParameter("key", str, required=False, description="segment key as in the snapshot (\"\" = none)"),
+                    OpenApiParameter("period", str, required=False), OpenApiParameter("segment", str, required=False)],
+        description="Drill-down: the responses behind a number of the index (`count` equals the number's n), "
+        "filtered to the viewer's company. Without `snapshot`, by period / segment.",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        actor = _actor(request)
+        q = _questionnaire(actor, code)
+        params = request.query_params
+        if params.get("snapshot"):
+            snap = selectors.snapshot_get(q, params["snapshot"])
+            if snap is None:
+                raise NotFound(_("Snapshot %(id)s was not found.") % {"id": params["snapshot"]})
+            qs = selectors.snapshot_responses(snap, dim=params.get("dim", ""), key=params.get("key"), actor=actor)
+        else:
+            qs = selectors.responses_for(q, period=params.get("period") or None, segment=params.get("segment", ""),
+                                         actor=actor)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs.select_related("area").order_by("-answered_on", "pk"), request, view=self)
+        return paginator.get_paginated_response([response_dict(r) for r in page or []])
+
     @extend_schema(description='Add responses: {"responses": [{"respondent", "answered_on", "area", '
                    '"customer_category", "channel", "account_no", "order", "answers": {"ce1": 8, ...}}]}. '
                    "Valid rows are stored, the rest reported per row.")
@@ -222,3 +252,56 @@ class IndexApi(APIView):
 
         snap = index_queue(questionnaire=q, period=period.label if period else "", segment=segment)
         return Response(surveys.snapshot_dict(snap), status=status.HTTP_202_ACCEPTED)
+
+
+# ------------------------------------------------------------------ AHP and fuzzy evaluation
+
+
+class AhpSerializer(serializers.Serializer):
+    questionnaire = serializers.SlugField()
+    labels = serializers.ListField(child=serializers.CharField(max_length=16), min_length=2, max_length=15)
+    matrix = serializers.ListField(child=serializers.ListField(child=serializers.JSONField(), max_length=15), max_length=15)
+    method = serializers.ChoiceField(choices=["eigen", "geometric"], default="eigen")
+    note = CleanCharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AhpApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("questionnaire", str, required=True)],
+                   description="The active AHP weighting of the questionnaire's drivers (or the default drivers to compare).")
+    def get(self, request: Request) -> Response:
+        from . import weighting
+
+        q = _questionnaire(_actor(request), request.query_params.get("questionnaire"))
+        return Response(weighting.weighting_dict(weighting.active_weighting(q), q))
+
+    @extend_schema(request=AhpSerializer, description="Administrators: a pairwise-comparison matrix (Saaty 1/9…9, "
+                   'reciprocal, fractions such as "1/3" allowed) → weights; CR ≥ 0.1 is refused (code `inconsistent`).')
+    def post(self, request: Request) -> Response:
+        from . import weighting
+
+        actor = _actor(request)
+        s = AhpSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = s.validated_data
+        q = _questionnaire(actor, data["questionnaire"])
+        w = weighting.ahp_weighting_save(actor=actor, questionnaire=q, labels=data["labels"], matrix=data["matrix"],
+                                         method=data["method"], note=data["note"])
+        return Response(weighting.weighting_dict(w, q), status=status.HTTP_201_CREATED)
+
+
+class FuzzyApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("questionnaire", str, required=True),
+                    OpenApiParameter("operator", str, required=False, enum=["min_max", "product_max", "min_bsum", "product_bsum"]),
+                    OpenApiParameter("period", str, required=False, description="2026-10, 2026-Q4, 2026 or all; default the latest month")],
+        description="Fuzzy comprehensive evaluation of the survey answers: factors and weights from the active AHP "
+        "weighting, membership = share of answers per grade (很满意…很不满意).",
+    )
+    def get(self, request: Request) -> Response:
+        from . import weighting
+
+        actor = _actor(request)
+        q = _questionnaire(actor, request.query_params.get("questionnaire"))
+        return Response(weighting.fuzzy_evaluation(actor=actor, questionnaire=q,
+                                                   operator=request.query_params.get("operator") or "product_bsum",
+                                                   period=request.query_params.get("period") or None))

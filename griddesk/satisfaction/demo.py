@@ -21,7 +21,7 @@ from django.db import transaction
 from griddesk.organisation.models import COMPANY_TYPES, Department
 
 from . import defaults
-from .models import Questionnaire, SurveyResponse, VisitTask
+from .models import Questionnaire, SurveyResponse
 
 #: Structural coefficients used to generate the data (roughly ECSI-like).
 TRUE_PATHS: dict[tuple[str, str], float] = {

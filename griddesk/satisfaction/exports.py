@@ -12,16 +12,14 @@ from django.utils.translation import gettext as _
 
 from .models import IndexSnapshot, Questionnaire
 
-QUADRANT_LABELS = {
-    "improve_first": "Improve first",
-    "keep_up": "Keep up the good work",
-    "low_priority": "Low priority",
-    "possible_overkill": "Possible overkill",
-}
+#: Quadrant codes are the engine's (``engines.ipa.QUADRANTS``); "improve_first" is
+#: how snapshots stored before the engine was used named "concentrate_here".
+FIRST = ("concentrate_here", "improve_first")
 
 
 def _quadrant(code: str) -> str:
     return {
+        "concentrate_here": _("Improve first"),
         "improve_first": _("Improve first"),
         "keep_up": _("Keep up the good work"),
         "low_priority": _("Low priority"),
@@ -34,7 +32,7 @@ def _layout(q: Questionnaire, result: dict[str, Any]) -> dict[str, tuple[float, 
     lvs = list(result.get("lvs") or result.get("names") or [])
     edges = [k.split("->") for k in (result.get("paths") or {})]
     depth = {lv: 0 for lv in lvs}
-    for _ in range(len(lvs)):
+    for _round in range(len(lvs)):
         for f, t in edges:
             if depth.get(t, 0) < depth.get(f, 0) + 1:
                 depth[t] = depth.get(f, 0) + 1
@@ -68,7 +66,7 @@ def chart_data(q: Questionnaire, result: dict[str, Any]) -> dict[str, Any]:
         "nodes": nodes,
         "links": links,
         "ipa": [{"name": d["name"], "code": d["construct"], "value": [round(d["importance"], 3), round(d["performance"], 1)],
-                 "quadrant": d["quadrant"]} for d in ipa.get("drivers", [])],
+                 "quadrant": d["quadrant"], "first": d["quadrant"] in FIRST} for d in ipa.get("drivers", [])],
         "ipa_means": [ipa.get("importance_mean"), ipa.get("performance_mean")],
         "trend": {"periods": [r["key"] for r in trend], "index": [r["index"] for r in trend],
                   "low": [r["ci_low"] for r in trend], "high": [r["ci_high"] for r in trend]},
@@ -97,7 +95,13 @@ def tables(q: Questionnaire, result: dict[str, Any]) -> dict[str, Any]:
     ipa = result.get("ipa") or {}
     by_code = {d["construct"]: d for d in ipa.get("drivers", [])}
     priorities = [{**by_code[c], "quadrant_label": _quadrant(by_code[c]["quadrant"])} for c in ipa.get("priorities", []) if c in by_code]
-    return {"constructs": constructs, "paths": paths, "priorities": priorities, "segments": result.get("segments") or {},
+    dim_labels = {"area": _("Area"), "customer_category": _("Customer category"), "channel": _("Channel"),
+                  "period": _("Month")}
+    segments = result.get("segments") or {}
+    target = next((c for c in constructs if c["code"] == q.index_construct), None)
+    return {"constructs": constructs, "paths": paths, "priorities": priorities, "segments": segments,
+            "segment_groups": [{"dim": d, "label": dim_labels.get(d, d), "rows": rows} for d, rows in segments.items()],
+            "index_ci": (target["ci_low"], target["ci_high"]) if target and target["ci_low"] is not None else None,
             "gof": result.get("gof"), "n": result.get("n")}
 
 
@@ -140,10 +144,13 @@ def workbook(q: Questionnaire, result: dict[str, Any] | None, rates: dict[str, l
         for n, r in enumerate(t["priorities"], start=1):
             i.append([n, r["name"], r["importance"], r["performance"], r["quadrant_label"]])
         g = wb.create_sheet(_("Segments")[:31])
-        g.append([_("Dimension"), _("Group"), "n", _("Index"), _("CI low"), _("CI high")])
+        g.append([_("Dimension"), _("Group"), "n", _("Index"), _("CI low"), _("CI high"), _("CI method"),
+                  _("Trend per month"), _("Trend CI low"), _("Trend CI high")])
         for dim, rows in t["segments"].items():
             for r in rows:
-                g.append([dim, r["label"], r["n"], r["index"], r["ci_low"], r["ci_high"]])
+                tr = r.get("trend") or {}
+                g.append([dim, r["label"], r["n"], r["index"], r["ci_low"], r["ci_high"], r.get("ci_method"),
+                          tr.get("slope"), tr.get("ci_low"), tr.get("ci_high")])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -184,7 +191,7 @@ def pdf_report(q: Questionnaire, snap: IndexSnapshot, rates: list[dict[str, Any]
         ax.set_title(_("Index by construct (95% bootstrap CI)"))
         ax2 = fig.add_axes((0.1, 0.08, 0.8, 0.36))
         for d in c["ipa"]:
-            color = "#d9534f" if d["quadrant"] == "improve_first" else "#5b8def"
+            color = "#d9534f" if d["first"] else "#5b8def"
             ax2.scatter(d["value"][0], d["value"][1], color=color, s=60)
             ax2.annotate(d["name"], (d["value"][0], d["value"][1]), textcoords="offset points", xytext=(5, 5))
         if c["ipa_means"][0] is not None:

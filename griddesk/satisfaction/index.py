@@ -1,21 +1,32 @@
 """The satisfaction index: PLS path model on a questionnaire's responses, stored.
 
 ``index_compute`` builds the engine model from the questionnaire (constructs →
-blocks, paths, modes), turns the responses into a matrix (missing answers NaN),
-applies the questionnaire's missing-data policy, calls ``pls_fit`` with the
-Likert range as ``scale_range`` and a seeded bootstrap, and stores everything
-in an ``IndexSnapshot`` so pages read a row instead of recomputing.
+blocks, paths, modes), reads the responses into a matrix (``load_responses``:
+``values_list`` in chunks straight into numpy, missing answers NaN — no model
+objects), applies the questionnaire's missing-data policy, calls ``pls_fit``
+with the Likert range as ``scale_range`` and a seeded bootstrap, and stores
+everything in an ``IndexSnapshot`` so pages read a row instead of recomputing.
 
 Besides the engine's output the snapshot holds:
 
-* ``ipa`` — importance–performance analysis of the drivers of the index
-  construct: importance = total effect on it, performance = the driver's 0–100
-  index; quadrants split at the drivers' means; "improve first" = high
-  importance, low performance, ordered by importance × (100 − performance);
-* ``segments`` — index of the target construct per area, customer category,
-  channel and month, with a 95 % confidence interval. Each respondent's score
-  uses the model's rescaled unstandardised weights (so segment means average to
-  the overall index), CI = mean ± 1.96·sd/√n.
+* ``ipa`` — ``engines.ipa.ipa_from_pls`` on the index construct: importance =
+  total effect on it, performance = the driver's 0–100 index, quadrants split
+  at the drivers' means, ``priorities`` = the engine's "improve first" order
+  (quadrant, then potential = importance × (100 − performance) / 100);
+* ``segments`` — the index construct per area, customer category, channel and
+  month (``engines.ipa.segment_means``): n, mean, sd and a 95 % CI — percentile
+  bootstrap (``SEGMENT_RESAMPLES``, seeded) for segments of at most
+  ``SEGMENT_BOOTSTRAP_MAX_N`` responses, Student t above (the two agree there
+  and the bootstrap would need resamples × n memory); no CI under
+  ``MIN_SEGMENT_N``. Every non-period row carries the segment's ``trend``
+  (``engines.ipa.linear_trend`` of its monthly means: index points per month
+  with a 95 % CI; ``direction`` up / down only when the CI excludes 0; needs 3
+  months). Each respondent's score uses the model's rescaled unstandardised
+  weights, so segment means average to the overall index;
+* ``trend`` — the same trend over all responses' monthly means;
+* ``dataset`` — what was read (``max_pk``, policy, columns), so that
+  ``selectors.snapshot_responses`` lists exactly the responses behind each
+  number (same count).
 
 Snapshots cover all responses of the questionnaire (an aggregate without
 personal data); drill-down lists are filtered by the viewer's company.
@@ -23,15 +34,20 @@ personal data); drill-down lists are filtered by the viewer's company.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import CharField, F, QuerySet, TextField
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from griddesk.engines import ipa as ipa_engine
 from griddesk.engines import pls
 from griddesk.organisation.access import Actor
 
@@ -41,6 +57,11 @@ from .selectors import responses_for
 log = logging.getLogger(__name__)
 
 MIN_SEGMENT_N = 5
+SEGMENT_BOOTSTRAP_MAX_N = 2_000
+SEGMENT_RESAMPLES = 1_000
+TREND_MIN_MONTHS = 3
+READ_CHUNK = 5_000
+SEGMENT_DIMENSIONS = ("area", "customer_category", "channel", "period")
 
 
 def engine_model(q: Questionnaire) -> pls.PlsModel:
@@ -53,45 +74,103 @@ def engine_model(q: Questionnaire) -> pls.PlsModel:
     return pls.PlsModel(blocks=blocks, paths=paths, modes=modes)
 
 
-def _matrix(rows: list[dict[str, Any]], columns: list[str]) -> np.ndarray:
-    x = np.full((len(rows), len(columns)), np.nan)
-    for i, answers in enumerate(rows):
-        for j, c in enumerate(columns):
-            v = answers.get(c)
-            if v is not None:
-                x[i, j] = v
-    return x
+# ------------------------------------------------------------------ reading
 
 
-def ipa(result: dict[str, Any], target: str, names: dict[str, str]) -> dict[str, Any]:
-    index = result.get("index") or {}
-    drivers = []
-    for key, effect in (result.get("total_effects") or {}).items():
-        src, _, dst = key.partition("->")
-        if dst != target or src not in index:
-            continue
-        drivers.append({"construct": src, "name": names.get(src, src), "importance": effect, "performance": index[src]})
-    if not drivers:
+@dataclass
+class ResponseFrame:
+    """Responses as arrays: row i of ``x`` is response ``pk[i]``."""
+
+    pk: np.ndarray  # (n,) int64
+    x: np.ndarray  # (n, p) float64, NaN = missing
+    area: np.ndarray  # (n,) object: area code or ""
+    customer_category: np.ndarray  # (n,) object
+    channel: np.ndarray  # (n,) object
+    month: np.ndarray  # (n,) int64: year * 12 + month - 1
+
+    def __len__(self) -> int:
+        return len(self.pk)
+
+    def take(self, mask: np.ndarray) -> ResponseFrame:
+        return ResponseFrame(self.pk[mask], self.x[mask], self.area[mask], self.customer_category[mask],
+                             self.channel[mask], self.month[mask])
+
+
+def load_responses(qs: QuerySet[SurveyResponse], columns: list[str], *, chunk: int = READ_CHUNK) -> ResponseFrame:
+    """Read ``qs`` (ordered by pk) into arrays, ``chunk`` rows at a time.
+
+    One ``values_list`` query streamed with ``iterator``: the answers come as
+    JSON text (no per-row JSONField converter) and each chunk is decoded with one
+    ``json.loads`` of a JSON array; the date comes as text and only the month
+    ("2026-10") is kept; each chunk's answers become one float array (a missing
+    key or JSON null → NaN). Peak memory ≈ the result arrays plus one chunk."""
+    rows = (
+        qs.order_by("pk")
+        .annotate(_month=Substr(Cast("answered_on", CharField()), 1, 7), _area=F("area__code"),
+                  _answers=Cast("answers", TextField()))
+        .values_list("pk", "_area", "customer_category", "channel", "_month", "_answers")
+    )
+    p = len(columns)
+    pks: list[np.ndarray] = []
+    xs: list[np.ndarray] = []
+    meta: list[list[Any]] = [[], [], []]
+    months: list[np.ndarray] = []
+    buf: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        pk, area, cat, ch, month, answers = zip(*buf)
+        pks.append(np.fromiter(pk, dtype=np.int64, count=len(buf)))
+        labels, inv = np.unique(np.array(month, dtype=object).astype(str), return_inverse=True)
+        ordinals = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1 for m in labels.tolist()], dtype=np.int64)
+        months.append(ordinals[inv.ravel()])
+        for store, values in zip(meta, (area, cat, ch)):
+            store.extend(v or "" for v in values)
+        decoded = json.loads("[" + ",".join(a if a else "{}" for a in answers) + "]")
+        empty: dict[str, Any] = {}
+        x = np.array([tuple(map((a if isinstance(a, dict) else empty).get, columns)) for a in decoded], dtype=np.float64)
+        xs.append(x.reshape(len(buf), p))
+        buf.clear()
+
+    for row in rows.iterator(chunk_size=chunk):
+        buf.append(row)
+        if len(buf) >= chunk:
+            flush()
+    if buf:
+        flush()
+    if not pks:
+        return ResponseFrame(np.zeros(0, np.int64), np.zeros((0, p)), *(np.array([], dtype=object) for _ in range(3)),
+                             np.zeros(0, np.int64))
+    return ResponseFrame(np.concatenate(pks), np.concatenate(xs), *(np.array(m, dtype=object) for m in meta),
+                         np.concatenate(months))
+
+
+def month_label(ordinal: int) -> str:
+    return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"
+
+
+# ------------------------------------------------------------------ IPA and segments
+
+
+def ipa(res: pls.PlsResult, target: str, names: dict[str, str]) -> dict[str, Any]:
+    """The engine's IPA in the snapshot's shape (drivers, cut-offs, priorities)."""
+    try:
+        r = ipa_engine.ipa_from_pls(res, target)
+    except ipa_engine.IpaError:
         return {"drivers": [], "importance_mean": None, "performance_mean": None, "priorities": []}
-    imp_mean = sum(d["importance"] for d in drivers) / len(drivers)
-    perf_mean = sum(d["performance"] for d in drivers) / len(drivers)
-    for d in drivers:
-        hi = d["importance"] >= imp_mean
-        good = d["performance"] >= perf_mean
-        d["quadrant"] = ("keep_up" if good else "improve_first") if hi else ("possible_overkill" if good else "low_priority")
-        d["priority_score"] = d["importance"] * (100 - d["performance"])
-    priorities = sorted(drivers, key=lambda d: (d["quadrant"] != "improve_first", -d["priority_score"]))
-    return {"drivers": drivers, "importance_mean": imp_mean, "performance_mean": perf_mean,
-            "priorities": [d["construct"] for d in priorities]}
+    drivers = [{"construct": p.driver, "name": names.get(p.driver, p.driver), "importance": p.importance,
+                "performance": p.performance, "quadrant": p.quadrant, "potential": p.potential,
+                "priority_score": p.potential} for p in r.points]
+    return {"drivers": drivers, "importance_mean": r.importance_cut, "performance_mean": r.performance_cut,
+            "priorities": [p.driver for p in r.priorities]}
 
 
 def _respondent_index(x: np.ndarray, columns: list[str], model: pls.PlsModel, weights: dict[str, float],
                       target: str, top: int) -> np.ndarray | None:
     inds = model.blocks.get(target)
-    if not inds:
+    if not inds or len(x) == 0:
         return None
     idx = [columns.index(i) for i in inds]
-    sd = x[:, idx].std(axis=0, ddof=1)
+    sd = x[:, idx].std(axis=0, ddof=1) if len(x) > 1 else np.ones(len(idx))
     w = np.array([weights[i] for i in inds]) / np.where(sd > 0, sd, 1)
     if not np.isfinite(w).all() or w.sum() == 0:
         return None
@@ -99,59 +178,102 @@ def _respondent_index(x: np.ndarray, columns: list[str], model: pls.PlsModel, we
     return ((x[:, idx] @ w) - 1.0) / (top - 1.0) * 100.0
 
 
-def _ci_rows(values: np.ndarray, keys: list[Any], labels: dict[Any, str]) -> list[dict[str, Any]]:
-    out = []
-    arr = np.asarray(keys, dtype=object)
-    for key in sorted({k for k in keys}, key=lambda k: str(k)):
-        v = values[arr == key]
-        n = int(v.size)
-        if n == 0:
-            continue
-        mean = float(v.mean())
-        half = 1.96 * float(v.std(ddof=1)) / math.sqrt(n) if n > 1 else None
+def _r(v: float | None, digits: int = 2) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(float(v), digits)
+
+
+def trend_of(scores: np.ndarray, months: np.ndarray) -> dict[str, Any] | None:
+    """Linear trend of the monthly means (index points per month, 95 % CI)."""
+    ms, inv = np.unique(months, return_inverse=True)
+    if len(ms) < TREND_MIN_MONTHS:
+        return None
+    means = np.bincount(inv, weights=scores) / np.bincount(inv)
+    try:
+        t = ipa_engine.linear_trend(ms.astype(np.float64), means)
+    except ipa_engine.IpaError:
+        return None
+    direction = "up" if t.ci_low > 0 else "down" if t.ci_high < 0 else "flat"
+    return {"slope": _r(t.slope, 3), "ci_low": _r(t.ci_low, 3), "ci_high": _r(t.ci_high, 3), "months": t.n,
+            "from": month_label(int(ms[0])), "to": month_label(int(ms[-1])), "direction": direction}
+
+
+def segment_rows(scores: np.ndarray, keys: np.ndarray, months: np.ndarray, labels: dict[str, str], *,
+                 with_trend: bool = True, seed: int = 0) -> list[dict[str, Any]]:
+    """One row per key (sorted): n, index, sd, 95 % CI (engine), trend."""
+    out: list[dict[str, Any]] = []
+    if len(scores) == 0:
+        return out
+    uniq, inv = np.unique(keys.astype(str), return_inverse=True)
+    for g, key in enumerate(uniq.tolist()):
+        idx = np.flatnonzero(inv == g)
+        v = scores[idx]
+        n = len(v)
+        method = "bootstrap" if n <= SEGMENT_BOOTSTRAP_MAX_N else "t"
+        st = ipa_engine.segment_means(v, np.zeros(n, dtype=np.int64), method=method, resamples=SEGMENT_RESAMPLES,
+                                      seed=seed)[0]
+        ci = n >= MIN_SEGMENT_N
         out.append({
-            "key": key, "label": labels.get(key, str(key) if key else "—"), "n": n, "index": round(mean, 2),
-            "ci_low": round(mean - half, 2) if half is not None and n >= MIN_SEGMENT_N else None,
-            "ci_high": round(mean + half, 2) if half is not None and n >= MIN_SEGMENT_N else None,
+            "key": key, "label": labels.get(key, key or "—"), "n": n, "index": _r(st.mean), "sd": _r(st.sd),
+            "ci_low": _r(st.ci_low) if ci else None, "ci_high": _r(st.ci_high) if ci else None,
+            "ci_method": method if ci else None,
+            "trend": trend_of(v, months[idx]) if with_trend else None,
         })
     return out
 
 
-def _segments(rows: list[SurveyResponse], scores: np.ndarray) -> dict[str, list[dict[str, Any]]]:
+def segments(frame: ResponseFrame, scores: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     from griddesk.customers.models import CustomerCategory
+    from griddesk.organisation.models import Department
     from griddesk.workorders.models import Channel
 
-    area_names = {r.area.code: r.area.name for r in rows if r.area_id and r.area}
+    codes = {c for c in frame.area.tolist() if c}
+    area_names = dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
+    period_keys = np.array([month_label(int(m)) for m in frame.month], dtype=object)
     return {
-        "area": _ci_rows(scores, [r.area.code if r.area_id and r.area else "" for r in rows], area_names),
-        "customer_category": _ci_rows(scores, [r.customer_category for r in rows], {k: str(v) for k, v in CustomerCategory.choices}),
-        "channel": _ci_rows(scores, [r.channel for r in rows], {k: str(v) for k, v in Channel.choices}),
-        "period": _ci_rows(scores, [r.answered_on.strftime("%Y-%m") for r in rows], {}),
+        "area": segment_rows(scores, frame.area, frame.month, area_names),
+        "customer_category": segment_rows(scores, frame.customer_category, frame.month,
+                                          {k: str(v) for k, v in CustomerCategory.choices}),
+        "channel": segment_rows(scores, frame.channel, frame.month, {k: str(v) for k, v in Channel.choices}),
+        "period": segment_rows(scores, period_keys, frame.month, {}, with_trend=False),
     }
+
+
+# ------------------------------------------------------------------ snapshots
 
 
 def _fill(snap: IndexSnapshot) -> IndexSnapshot:
     q = snap.questionnaire
     started = time.perf_counter()
-    params = {"scheme": "path", "scale": "standard", "bootstrap": q.bootstrap, "seed": 0,
-              "missing_policy": q.missing_policy, "scale_range": [1, q.scale_max], "index_construct": q.index_construct}
+    params: dict[str, Any] = {"scheme": "path", "scale": "standard", "bootstrap": q.bootstrap, "seed": 0,
+                              "missing_policy": q.missing_policy, "scale_range": [1, q.scale_max],
+                              "index_construct": q.index_construct}
     try:
         model = engine_model(q)
         columns = list(model.indicators)
-        rows = list(responses_for(q, period=snap.period or None, segment=snap.segment).select_related("area").order_by("pk"))
-        x = _matrix([r.answers for r in rows], columns)
-        clean, report = pls.missing_policy(x, q.missing_policy, columns)
-        kept = [r for i, r in enumerate(rows) if i not in set(report.dropped_rows)]
+        frame = load_responses(responses_for(q, period=snap.period or None, segment=snap.segment), columns)
+        t_read = time.perf_counter()
+        clean, report = pls.missing_policy(frame.x, q.missing_policy, columns)
+        keep = np.ones(len(frame), dtype=bool)
+        keep[list(report.dropped_rows)] = False
+        kept = frame.take(keep)
         res = pls.pls_fit(clean, columns, model, scheme="path", scale="standard", bootstrap=q.bootstrap, seed=0,
                           scale_range={c: (1.0, float(q.scale_max)) for c in columns})
+        t_fit = time.perf_counter()
         result = res.to_json()
-        result.pop("cross_loadings", None) if len(columns) > 60 else None
+        if len(columns) > 60:
+            result.pop("cross_loadings", None)
         names = dict(q.constructs.values_list("code", "name"))
         result["names"] = names
         result["missing"] = report.to_json()
-        result["ipa"] = ipa(result, q.index_construct, names)
+        result["missing"].pop("dropped_rows", None)  # row numbers of this read; the drill-down re-applies the policy
+        result["ipa"] = ipa(res, q.index_construct, names)
         scores = _respondent_index(clean, columns, model, res.weights, q.index_construct, q.scale_max)
-        result["segments"] = _segments(kept, scores) if scores is not None else {}
+        result["segments"] = segments(kept, scores) if scores is not None else {}
+        result["trend"] = trend_of(scores, kept.month) if scores is not None else None
+        result["dataset"] = {"max_pk": int(frame.pk.max()), "rows_read": len(frame), "policy": q.missing_policy,
+                             "columns": columns}
+        params["timings"] = {"read": round(t_read - started, 3), "fit": round(t_fit - t_read, 3),
+                             "segments": round(time.perf_counter() - t_fit, 3)}
         snap.n = res.n
         snap.result = result
         snap.state = IndexSnapshot.SnapState.DONE

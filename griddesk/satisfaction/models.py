@@ -265,3 +265,40 @@ class IndexSnapshot(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["questionnaire", "period", "segment", "state"], name="snapshot_lookup")]
+
+
+class AhpWeighting(models.Model):
+    """An administrator's AHP pairwise-comparison matrix for a questionnaire's
+    drivers (constructs) and the weights it gives. A new matrix is a new row
+    (the previous one is deactivated), so the history stays; only matrices
+    with CR < 0.1 are stored."""
+
+    class Method(models.TextChoices):
+        EIGEN = "eigen", _("Principal eigenvector")
+        GEOMETRIC = "geometric", _("Geometric mean")
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="weightings")
+    #: construct codes, in matrix order
+    labels = models.JSONField(_("drivers"))
+    #: n × n reciprocal matrix (a_ij: how much more important i is than j, Saaty 1–9)
+    matrix = models.JSONField(_("pairwise comparison matrix"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.EIGEN)
+    weights = models.JSONField(_("weights"), default=dict)
+    lambda_max = models.FloatField(default=0)
+    ci = models.FloatField(default=0)
+    cr = models.FloatField(_("consistency ratio"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("AHP driver weighting")
+        verbose_name_plural = _("AHP driver weightings")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire"], condition=models.Q(active=True), name="ahp_one_active")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}: {', '.join(self.labels or [])} (CR {self.cr:.3f})"

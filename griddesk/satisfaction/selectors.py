@@ -262,3 +262,45 @@ def response_periods(questionnaire: Questionnaire) -> list[str]:
         .order_by("m")
     )
     return [m.strftime("%Y-%m") for m in months if m is not None]
+
+
+# ------------------------------------------------------------------ drill-down
+
+DRILL_DIMENSIONS = ("area", "customer_category", "channel", "period")
+
+
+def snapshot_responses(snap: IndexSnapshot, *, dim: str = "", key: str | None = None,
+                       actor: Actor | None = None) -> QuerySet[SurveyResponse]:
+    """The responses behind a snapshot's number: the snapshot's own period and
+    segment, responses stored when it was computed (``pk ≤ max_pk``), the
+    complete ones only under the listwise policy, then one segment row
+    (``dim``/``key`` exactly as the snapshot grouped: an area's own code, not
+    its subtree; "" = none). For the viewer's company (like every list)."""
+    qs = responses_for(snap.questionnaire, period=snap.period or None, segment=snap.segment, actor=actor)
+    ds = (snap.result or {}).get("dataset") or {}
+    if "max_pk" in ds:
+        qs = qs.filter(pk__lte=ds["max_pk"])
+    if ds.get("policy") == "listwise":
+        for c in ds.get("columns") or []:
+            qs = qs.filter(**{f"answers__{c}__isnull": False}).exclude(**{f"answers__{c}": None})
+    if not dim:
+        return qs
+    if dim not in DRILL_DIMENSIONS or key is None:
+        raise InvalidInput(_("Drill down by one of: %(choices)s.") % {"choices": ", ".join(DRILL_DIMENSIONS)},
+                           code="invalid_choice", field="dim")
+    if dim == "area":
+        return qs.filter(area__isnull=True) if key == "" else qs.filter(area__code=key)
+    if dim == "period":
+        p = parse_period(key)
+        if p is None:
+            raise InvalidInput(_("Period must look like 2026-10, 2026-Q4 or 2026."), code="invalid_period", field="key")
+        return qs.filter(answered_on__gte=p.start, answered_on__lt=p.end)
+    return qs.filter(**{dim: key})
+
+
+def snapshot_get(questionnaire: Questionnaire, snapshot_id: Any) -> IndexSnapshot | None:
+    try:
+        pk = int(snapshot_id)
+    except (TypeError, ValueError):
+        return None
+    return IndexSnapshot.objects.filter(questionnaire=questionnaire, pk=pk).select_related("questionnaire").first()

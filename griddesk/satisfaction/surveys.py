@@ -66,10 +66,25 @@ def indicator_codes(q: Questionnaire) -> list[str]:
 
 
 def snapshot_dict(s: IndexSnapshot) -> dict[str, Any]:
+    """The API's shape: the stored result, each number with the API link to the
+    responses behind it (``responses``: same count)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    result = dict(s.result or {})
+    base = reverse("satisfaction-responses", kwargs={"code": s.questionnaire.code})
+    if s.state == IndexSnapshot.SnapState.DONE:
+        result["responses"] = f"{base}?{urlencode({'snapshot': s.pk})}"
+        result["segments"] = {
+            dim: [{**row, "responses": f"{base}?{urlencode({'snapshot': s.pk, 'dim': dim, 'key': row['key']})}"}
+                  for row in rows]
+            for dim, rows in (result.get("segments") or {}).items()
+        }
     return {
         "id": s.pk, "questionnaire": s.questionnaire.code, "period": s.period, "segment": s.segment, "state": s.state,
         "n": s.n, "params": s.params, "message": s.message,
-        "computed_at": s.computed_at.isoformat() if s.computed_at else None, **(s.result or {}),
+        "computed_at": s.computed_at.isoformat() if s.computed_at else None, **result,
     }
 
 

@@ -14,4 +14,6 @@ urlpatterns = [
     path("satisfaction/questionnaires/<slug:code>/responses/", apis.ResponsesApi.as_view(), name="satisfaction-responses"),
     path("satisfaction/questionnaires/<slug:code>/import/", apis.ResponsesImportApi.as_view(), name="satisfaction-import"),
     path("satisfaction/index/", apis.IndexApi.as_view(), name="satisfaction-index"),
+    path("satisfaction/ahp/", apis.AhpApi.as_view(), name="satisfaction-ahp"),
+    path("satisfaction/fuzzy/", apis.FuzzyApi.as_view(), name="satisfaction-fuzzy"),
 ]

@@ -186,8 +186,16 @@ def responses(request: HttpRequest) -> HttpResponse:
     if actor is None:
         return _forbidden(request, _("Your role may not see satisfaction figures."))
     q = _questionnaire(request, actor)
+    snap = None
     try:
-        qs = selectors.responses_for(q, period=request.GET.get("period") or None, segment=request.GET.get("segment", ""), actor=actor)
+        if request.GET.get("snapshot"):
+            snap = selectors.snapshot_get(q, request.GET["snapshot"])
+            if snap is None:
+                raise Http404(_("Snapshot %(id)s was not found.") % {"id": request.GET["snapshot"]})
+            qs = selectors.snapshot_responses(snap, dim=request.GET.get("dim", ""), key=request.GET.get("key"), actor=actor)
+        else:
+            qs = selectors.responses_for(q, period=request.GET.get("period") or None,
+                                         segment=request.GET.get("segment", ""), actor=actor)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("satisfaction:dashboard")
@@ -198,7 +206,8 @@ def responses(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     return render(request, "satisfaction/responses.html", {
         "q": q, "codes": codes, "rows": rows, "page": page, "query": params.urlencode(),
-        "period": request.GET.get("period", ""), "segment": request.GET.get("segment", ""),
+        "period": request.GET.get("period", ""), "segment": request.GET.get("segment", ""), "snap": snap,
+        "dim": request.GET.get("dim", ""), "key": request.GET.get("key", ""),
     })
 
 
@@ -232,3 +241,77 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
     resp = HttpResponse(exports.pdf_report(q, snap, rates), content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="satisfaction-{q.code}{"-" + period if period else ""}.pdf"'
     return resp
+
+
+@login_required
+def weights(request: HttpRequest) -> HttpResponse:
+    """AHP weights of the drivers (administrators enter the matrix) and the fuzzy
+    comprehensive evaluation of the latest survey answers with those weights."""
+    from griddesk.engines.workflow import Role
+
+    from . import weighting
+
+    actor = _analyst(request)
+    if actor is None:
+        return _forbidden(request, _("Your role may not see satisfaction figures."))
+    q = _questionnaire(request, actor)
+    current = weighting.active_weighting(q)
+    names = dict(q.constructs.values_list("code", "name"))
+    errors: dict[str, str] = {}
+    status = 200
+    posted: dict[tuple[int, int], str] = {}
+    if request.method == "POST":
+        if actor.role != Role.ADMIN:
+            return _forbidden(request, _("Only an administrator may enter AHP judgements."))
+        labels = [c for c in request.POST.getlist("labels") if c]
+        posted = {(i, j): request.POST.get(f"a_{i}_{j}", "") for i in range(len(labels)) for j in range(i + 1, len(labels))}
+        try:
+            matrix = weighting.matrix_from_upper(labels, posted)
+            weighting.ahp_weighting_save(actor=actor, questionnaire=q, labels=labels, matrix=matrix,
+                                         method=request.POST.get("method", "eigen"), note=request.POST.get("note", "")[:200])
+            messages.success(request, _("Weights saved."))
+            return redirect(f"{reverse('satisfaction:weights')}?questionnaire={q.code}")
+        except ServiceError as exc:
+            errors = {exc.field or "__all__": exc.message}
+            status = 400
+    else:
+        chosen = [c for c in request.GET.get("drivers", "").split(",") if c in names]
+        labels = chosen if len(chosen) >= 2 else (list(current.labels) if current else weighting.default_drivers(q))
+    matrix = current.matrix if current and list(current.labels) == labels and not posted else None
+    grid = []
+    for i, a in enumerate(labels):
+        cells = []
+        for j, _b in enumerate(labels):
+            if i == j:
+                cells.append({"kind": "diag"})
+            elif j > i:
+                value = posted.get((i, j)) if posted else (_fmt_judgement(matrix[i][j]) if matrix else "1")
+                cells.append({"kind": "input", "name": f"a_{i}_{j}", "value": value})
+            else:
+                cells.append({"kind": "mirror", "of": f"a_{j}_{i}"})
+        grid.append({"code": a, "name": names.get(a, a), "cells": cells})
+    operator = request.GET.get("operator") or "product_bsum"
+    evaluation = None
+    eval_error = ""
+    if current is not None and status == 200:
+        try:
+            evaluation = weighting.fuzzy_evaluation(actor=actor, questionnaire=q, operator=operator,
+                                                    period=request.GET.get("period") or None)
+        except ServiceError as exc:
+            eval_error = exc.message
+    return render(request, "satisfaction/weights.html", {
+        "q": q, "current": current, "current_rows": [(c, names.get(c, c), (current.weights or {}).get(c)) for c in current.labels]
+        if current else [], "grid": grid, "labels": labels, "errors": errors, "may_edit": actor.role == Role.ADMIN,
+        "constructs": list(q.constructs.order_by("sort").values_list("code", "name")),
+        "operators": [(o, weighting.OPERATOR_LABELS[o]) for o in weighting.OPERATORS], "operator": operator,
+        "period": request.GET.get("period", ""), "evaluation": evaluation, "eval_error": eval_error,
+        "method": request.POST.get("method", current.method if current else "eigen"),
+    }, status=status)
+
+
+def _fmt_judgement(v: float) -> str:
+    """3.0 → "3", 0.3333 → "1/3" (how judgements are written)."""
+    if v >= 1:
+        return f"{v:g}"
+    inv = 1 / v
+    return f"1/{round(inv):d}" if abs(inv - round(inv)) < 1e-6 else f"{v:.4g}"
