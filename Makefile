@@ -46,6 +46,7 @@ test: install browser-deps test-engines test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python benchmarks/deadlines.py
+	$(BIN)/python benchmarks/pls.py
 	benchmarks/run.sh
 
 messages: install

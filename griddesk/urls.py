@@ -20,5 +20,6 @@ urlpatterns = [
     path("opinion/", include("griddesk.opinion.web_urls")),
     path("satisfaction/", include("griddesk.satisfaction.web_urls")),
     path("assessment/", include("griddesk.assessment.web_urls")),
+    path("inbox/", include("griddesk.notifications.web_urls")),
     path("", include("griddesk.web.urls")),
 ]

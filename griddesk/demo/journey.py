@@ -42,6 +42,7 @@ GAP_MINUTES: dict[str, tuple[int, int]] = {
     "invalidate": (5, 120),
     "merge": (5, 60),
     "urge": (60, 600),
+    "suspend": (60, 600),
 }
 
 JOURNEY_KINDS = ("normal", "returned", "revisit", "mgr_reopen", "invalid", "merged")

@@ -133,7 +133,7 @@ def _received_at(rng: random.Random, target: str, overdue: bool, now: datetime) 
         return now - timedelta(hours=rng.uniform(1, 30))
     days = {
         State.FED_BACK: (1.5, 5), State.VISITED: (3, 8), State.ASSESSED: (6, 15), State.ARCHIVED: (10, 58),
-        State.INVALID: (1, 50), State.MERGED: (1, 50),
+        State.INVALID: (1, 50), State.MERGED: (1, 50), State.SUSPENDED: (0.5, 3),
     }[State(target)]
     return now - timedelta(days=rng.uniform(*days))
 
@@ -164,6 +164,8 @@ def build_plans(seed: int, per_state: int, customers: list[CustomerSpec], now: d
         if p.station_open:
             i = next(i for i, s in enumerate(full) if s.action == "assign_station")
             p.steps = full[: i + 1]
+        elif target == State.SUSPENDED:  # 挂起 while investigating (issue 3)
+            p.steps = [*cut_at_last(full, State.INVESTIGATING), Step("suspend", State.SUSPENDED)]
         else:
             p.steps = cut_at_last(full, target)
         if target == State.RECEIVED and p.urge:
@@ -338,4 +340,6 @@ class Walker:
             return "agent", {"into": numbers[p.merge_into], "note": rng.choice(D.MERGE_NOTES)}
         if a == "urge":
             return "agent", {"note": rng.choice(D.URGE_NOTES)}
+        if a == "suspend":  # a manager approves (and takes) the suspension
+            return "manager", {"reason": "等待客户提供相关证明材料"}
         raise ValueError(a)

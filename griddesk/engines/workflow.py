@@ -16,6 +16,12 @@ States follow the paper's hand-offs::
 
 with the side exits ``invalid`` (退单), ``merged`` (duplicate of another order) and
 ``reopen`` (customer not satisfied → investigating again, counted as a repeat).
+
+Suspension (挂起): while dispatched or investigating, the lead department may
+``suspend`` an order (waiting for the customer or a third party; a reason and a
+manager's approval are required) — the clock stops; ``resume`` returns it to the
+state it was suspended from, and the deadline is extended by the suspended
+working time (see ``griddesk.engines.sla.suspension_extension``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class State(StrEnum):
     ARCHIVED = "archived"
     INVALID = "invalid"
     MERGED = "merged"
+    SUSPENDED = "suspended"
 
 
 class Action(StrEnum):
@@ -57,6 +64,8 @@ class Action(StrEnum):
     INVALIDATE = "invalidate"
     MERGE = "merge"
     URGE = "urge"
+    SUSPEND = "suspend"
+    RESUME = "resume"
 
 
 class Role(StrEnum):
@@ -85,6 +94,9 @@ OPEN_STATES: frozenset[State] = frozenset(
 )
 
 _PRE_DISPATCH = (State.RECEIVED, State.FORWARDED, State.GRADED)
+
+#: States from which an order may be suspended (the lead department is handling it).
+SUSPENDABLE_STATES: frozenset[State] = frozenset({State.DISPATCHED, State.INVESTIGATING})
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,9 @@ TRANSITIONS: Mapping[Action, Transition] = {
         _t(Action.MERGE, _PRE_DISPATCH, State.MERGED),
         # Urging (催办) does not move the order; it is recorded against it.
         _t(Action.URGE, tuple(OPEN_STATES), *OPEN_STATES),
+        # Suspension stops the clock; resume returns to the state it left.
+        _t(Action.SUSPEND, tuple(sorted(SUSPENDABLE_STATES)), State.SUSPENDED),
+        _t(Action.RESUME, (State.SUSPENDED,), *sorted(SUSPENDABLE_STATES)),
     )
 }
 
@@ -153,11 +168,22 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
             Action.SUBMIT_REPORT,
             Action.CONFIRM_REPORT,
             Action.RETURN_REPORT,
+            Action.SUSPEND,
+            Action.RESUME,
         }
     ),
     Role.STATION_INVESTIGATOR: frozenset({Action.STATION_FINDINGS}),
     Role.MANAGER: frozenset(
-        {Action.CONFIRM_REPORT, Action.RETURN_REPORT, Action.ASSESS, Action.ARCHIVE, Action.REOPEN, Action.URGE}
+        {
+            Action.CONFIRM_REPORT,
+            Action.RETURN_REPORT,
+            Action.ASSESS,
+            Action.ARCHIVE,
+            Action.REOPEN,
+            Action.URGE,
+            Action.SUSPEND,
+            Action.RESUME,
+        }
     ),
     Role.ADMIN: frozenset(Action),
     Role.LEADER: frozenset(),

@@ -1,12 +1,16 @@
 from django.contrib import admin
 
+from griddesk.workorders.admin import AuditedRuleAdmin
+
 from .models import Delivery, Notification, WatchThreshold
 
 
 @admin.register(WatchThreshold)
-class WatchThresholdAdmin(admin.ModelAdmin):
-    list_display = ["code", "kind", "fraction_used", "hours_left", "active"]
-    list_editable = ["fraction_used", "hours_left", "active"]
+class WatchThresholdAdmin(AuditedRuleAdmin):
+    """Edits are audited (RuleChange), like every rule."""
+
+    list_display = ["code", "kind", "fraction_used", "hours_left", "working_hours_left", "active"]
+    list_editable = ["fraction_used", "hours_left", "working_hours_left", "active"]
 
 
 class DeliveryInline(admin.TabularInline):

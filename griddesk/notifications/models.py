@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     ESCALATION = "escalation", _("Escalation")
     URGED = "urged", _("Urged")
+    SUSPENDED = "suspended", _("Suspended")
 
 
 class Notification(models.Model):
@@ -76,7 +77,8 @@ class Delivery(models.Model):
 
 
 class WatchThreshold(models.Model):
-    """When to warn: once ``fraction_used`` of the time is gone, or ``hours_left`` remain."""
+    """When to warn: once ``fraction_used`` of the time is gone, or ``hours_left``
+    (natural) or ``working_hours_left`` (business hours on working days) remain."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=[(Kind.WARNING.value, Kind.WARNING.label)], default=Kind.WARNING)
@@ -88,6 +90,10 @@ class WatchThreshold(models.Model):
         _("hours left"), max_digits=6, decimal_places=2, null=True, blank=True,
         help_text=_("E.g. 4 = warn when 4 hours or less remain."),
     )
+    working_hours_left = models.DecimalField(
+        _("working hours left"), max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text=_("E.g. 4 = warn when 4 business hours on working days or less remain."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -96,7 +102,8 @@ class WatchThreshold(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(fraction_used__isnull=False) | Q(hours_left__isnull=False), name="threshold_has_a_limit"
+                condition=Q(fraction_used__isnull=False) | Q(hours_left__isnull=False) | Q(working_hours_left__isnull=False),
+                name="threshold_has_a_limit",
             ),
             models.CheckConstraint(
                 condition=Q(fraction_used__isnull=True) | (Q(fraction_used__gt=0) & Q(fraction_used__lte=1)),

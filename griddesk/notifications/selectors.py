@@ -85,3 +85,7 @@ def inbox(user_id: int) -> QuerySet[Notification]:
         .annotate(is_read=ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField()))
         .order_by("is_read", "-created_at", "-id")
     )
+
+
+def unread_count(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()

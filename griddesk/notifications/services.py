@@ -20,7 +20,7 @@ from griddesk.workorders.models import LeadAssignment, WorkOrder
 
 from .models import Channel, Delivery, Kind, Notification
 from .selectors import Audience
-from .senders import configured_senders, sender_for
+from .senders import Undeliverable, configured_senders, sender_for
 
 log = logging.getLogger("griddesk.notifications")
 
@@ -49,8 +49,8 @@ def _local(dt: datetime) -> str:
 
 
 def render(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
-    """Title and body in the site language. English source strings; the
-    Chinese catalogue is still to be written."""
+    """Title and body in the site language (English msgids, Chinese catalogue
+    in griddesk/notifications/locale)."""
     n, deadline = order.number, _local(order.deadline_at) if order.deadline_at else ""
     with translation.override(settings.LANGUAGE_CODE):
         if kind == Kind.WARNING:
@@ -68,6 +68,11 @@ def render(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
                 _("Escalation: work order %(number)s is overdue") % {"number": n},
                 _("The deadline %(deadline)s has passed and the order is still open (%(state)s).")
                 % {"deadline": deadline, "state": order.state},
+            )
+        if kind == Kind.SUSPENDED:
+            return (
+                _("Work order %(number)s was suspended with your approval") % {"number": n},
+                _("Reason: %(reason)s. The clock is stopped until the order is resumed.") % {"reason": extra.get("reason", "")},
             )
         if kind == Kind.URGED:
             return (
@@ -161,7 +166,7 @@ def delivery_send(*, delivery_id: int) -> str:
             sender.send(d.notification)
         except Exception as exc:  # noqa: BLE001 — any sender failure is retried
             d.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if d.attempts >= MAX_ATTEMPTS or sender is None:
+            if d.attempts >= MAX_ATTEMPTS or sender is None or isinstance(exc, Undeliverable):
                 d.state = Delivery.State.FAILED
                 log.warning("delivery %s failed after %s attempts: %s", d.pk, d.attempts, d.last_error)
             else:
@@ -195,6 +200,15 @@ def notify_urged(order: WorkOrder | str) -> list[Notification]:
     )
 
 
+def notify_suspended(order: WorkOrder | str, approver_id: int) -> list[Notification]:
+    """Tell the approving manager that an order was suspended in their name
+    (one notice per suspension, keyed on the order's version)."""
+    wo = WorkOrder.objects.get(number=order) if isinstance(order, str) else WorkOrder.objects.get(pk=order.pk)
+    reason = wo.events.filter(action="suspend").order_by("-seq").values_list("note", flat=True).first() or ""
+    title, body = render(Kind.SUSPENDED, wo, reason=reason)
+    return notices_create([Notice(approver_id, wo.pk, Kind.SUSPENDED, title, body, f"suspended:{wo.number}:{wo.version}:{approver_id}")])
+
+
 # ------------------------------------------------------------------ inbox
 
 
@@ -211,3 +225,7 @@ def notification_mark_read(*, notification_id: int, user_id: int) -> Notificatio
 class NotificationNotFound(ServiceError):
     status_code = 404
     code = "not_found"
+
+
+def notifications_mark_all_read(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).update(read_at=timezone.now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from griddesk.engines import sla
+from griddesk.engines.workdays import WorkdayCalendar
 from griddesk.engines.workflow import OPEN_STATES
 from griddesk.workorders.models import LeadAssignment, TimeLimitRule, WorkOrder
 
@@ -33,7 +36,12 @@ def _max_span() -> timedelta:
     ``GRIDDESK_WATCH_MAX_SPAN_DAYS``."""
     days = getattr(settings, "GRIDDESK_WATCH_MAX_SPAN_DAYS", None)
     if days is None:
-        wd = TimeLimitRule.objects.aggregate(m=Max("working_days"))["m"] or 10
+        from griddesk.sla.models import SlaPolicy
+
+        wd = max(
+            TimeLimitRule.objects.aggregate(m=Max("working_days"))["m"] or 10,
+            SlaPolicy.objects.filter(active=True, stage="handling", kind="working_days").aggregate(m=Max("amount"))["m"] or 0,
+        )
         days = wd * 7 / 5 + 14
     return timedelta(days=float(days))
 
@@ -45,17 +53,33 @@ def _window(thresholds: list[WatchThreshold]) -> timedelta:
     for t in thresholds:
         if t.hours_left is not None:
             window = max(window, timedelta(hours=float(t.hours_left)))
-        if t.fraction_used is not None:
+        if t.working_hours_left is not None or t.fraction_used is not None:
+            # working hours can span a long holiday: bound by the longest limit
             span = span or _max_span()
-            window = max(window, span * float(Decimal(1) - t.fraction_used))
+            used = t.fraction_used if t.fraction_used is not None else Decimal(0)
+            window = max(window, span * float(Decimal(1) - used))
     return window
 
 
-def _crossed(t: WatchThreshold, order: WorkOrder, now: datetime) -> str | None:
+@dataclass
+class _Clock:
+    """The calendar and business hours, loaded once per run."""
+
+    calendar: WorkdayCalendar
+    hours: sla.BusinessHours
+
+    def working_minutes_left(self, now: datetime, deadline: datetime) -> int:
+        return sla.working_minutes_between(now, deadline, self.calendar, hours=self.hours)
+
+
+def _crossed(t: WatchThreshold, order: WorkOrder, now: datetime, clock: _Clock | None = None) -> str | None:
     assert order.deadline_at is not None
     left = order.deadline_at - now
     if t.hours_left is not None and left <= timedelta(hours=float(t.hours_left)):
         return "hours_left"
+    if t.working_hours_left is not None and clock is not None:
+        if clock.working_minutes_left(now, order.deadline_at) <= float(t.working_hours_left) * 60:
+            return "working_hours_left"
     if t.fraction_used is not None:
         total = order.deadline_at - order.received_at
         if total > timedelta(0) and (now - order.received_at) >= total * float(t.fraction_used):
@@ -65,14 +89,20 @@ def _crossed(t: WatchThreshold, order: WorkOrder, now: datetime) -> str | None:
 
 def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
     """Warn, mark overdue and escalate, once per order, deadline and person.
-    Safe to run twice or on two servers at once (the notices' unique key)."""
+    Safe to run twice or on two servers at once (the notices' unique key; the
+    overdue flag is set under a row lock, only where still unset). Suspended
+    orders are not open: their clock is stopped and they are not watched."""
+    from griddesk.sla.policies import business_hours
+    from griddesk.sla.selectors import effective_calendar
+
     now = now or timezone.now()
+    clock = _Clock(effective_calendar(), business_hours())
     thresholds = list(WatchThreshold.objects.filter(active=True).order_by("code"))
     window = _window(thresholds)
     orders = (
         WorkOrder.objects.filter(state__in=[s.value for s in OPEN_STATES], deadline_at__lte=now + window)
         .select_related("company")
-        .only("id", "number", "state", "received_at", "deadline_at", "urge_count", "company__path")
+        .only("id", "number", "state", "received_at", "deadline_at", "urge_count", "overdue", "company__path")
         .order_by()
     )
     audience = Audience()
@@ -81,14 +111,19 @@ def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
     for order in orders.iterator(chunk_size=CHUNK):
         batch.append(order)
         if len(batch) >= CHUNK:
-            _process(batch, thresholds, audience, now, counts)
+            _process(batch, thresholds, audience, now, counts, clock)
             batch = []
-    _process(batch, thresholds, audience, now, counts)
+    _process(batch, thresholds, audience, now, counts, clock)
     return dict(counts)
 
 
 def _process(
-    batch: list[WorkOrder], thresholds: list[WatchThreshold], audience: Audience, now: datetime, counts: Counter[str]
+    batch: list[WorkOrder],
+    thresholds: list[WatchThreshold],
+    audience: Audience,
+    now: datetime,
+    counts: Counter[str],
+    clock: _Clock | None = None,
 ) -> None:
     if not batch:
         return
@@ -98,6 +133,7 @@ def _process(
     ):
         leads.setdefault(order_id, []).append(dept_id)
     notices: list[Notice] = []
+    newly_overdue: list[int] = []
     for o in batch:
         counts["orders"] += 1
         assert o.deadline_at is not None
@@ -105,6 +141,8 @@ def _process(
         people = audience.responsible(leads.get(o.pk, []), o.company.path)
         if now > o.deadline_at:
             counts["overdue_orders"] += 1
+            if not o.overdue:
+                newly_overdue.append(o.pk)
             title, body = render(Kind.OVERDUE, o)
             notices += [Notice(u, o.pk, Kind.OVERDUE, title, body, f"overdue:{o.number}:{dk}:{u}") for u in people]
             title, body = render(Kind.ESCALATION, o)
@@ -114,12 +152,16 @@ def _process(
             ]
             continue
         for t in thresholds:
-            reason = _crossed(t, o, now)
+            reason = _crossed(t, o, now, clock)
             if reason is None:
                 continue
             counts["thresholds_crossed"] += 1
             title, body = render(Kind.WARNING, o, reason=_reason(reason, t))
             notices += [Notice(u, o.pk, Kind.WARNING, title, body, f"warning:{t.code}:{o.number}:{dk}:{u}") for u in people]
+    if newly_overdue:
+        from griddesk.sla.services import orders_mark_overdue
+
+        counts["marked_overdue"] += orders_mark_overdue(order_ids=newly_overdue, now=now)
     for note in services.notices_create(notices):
         counts[note.kind] += 1
 
@@ -129,4 +171,7 @@ def _reason(reason: str, t: WatchThreshold) -> str:
         if reason == "hours_left":
             hours = t.hours_left.normalize() if t.hours_left is not None else ""
             return _("%(hours)s hours or less left") % {"hours": hours}
+        if reason == "working_hours_left":
+            hours = t.working_hours_left.normalize() if t.working_hours_left is not None else ""
+            return _("%(hours)s working hours or less left") % {"hours": hours}
         return _("%(percent)s%% of the time used") % {"percent": int((t.fraction_used or 0) * 100)}

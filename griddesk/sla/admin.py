@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from griddesk.common.errors import ServiceError
 from griddesk.organisation.access import actor_for
+from griddesk.workorders.admin import AuditedRuleAdmin, _engine_check
 
-from . import services
-from .models import CalendarOverride, ConfirmedYear
+from . import policies, services
+from .models import BusinessHours, CalendarOverride, ConfirmedYear, DepartmentArea, SlaPolicy
 
 
 def _form_error(exc: ServiceError) -> forms.ValidationError:
@@ -120,3 +122,54 @@ class ConfirmedYearAdmin(_AdminOnly):
         actor = actor_for(request.user)
         for obj in queryset:
             services.calendar_year_unconfirm(actor=actor, year=obj.year)
+
+
+# ------------------------------------------------------------------ SLA policies
+# Audited like the work-order rules (RuleChange before/after, workorders.services.rule_save).
+
+
+class SlaPolicyForm(forms.ModelForm):
+    class Meta:
+        model = SlaPolicy
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        return _engine_check(self, policies.policy_from_row)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(AuditedRuleAdmin):
+    form = SlaPolicyForm
+    list_display = ["code", "stage", "kind", "amount", "order_types", "grades", "complexities", "channels", "area_types", "priority", "active"]
+    list_filter = ["stage", "kind", "active"]
+    search_fields = ["code", "description"]
+
+
+class BusinessHoursForm(forms.ModelForm):
+    class Meta:
+        model = BusinessHours
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            raise forms.ValidationError({"end": _("Closing time must be after opening time.")}, code="invalid")
+        return data
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(AuditedRuleAdmin):
+    form = BusinessHoursForm
+    list_display = ["__str__", "start", "end"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not BusinessHours.objects.exists()
+
+
+@admin.register(DepartmentArea)
+class DepartmentAreaAdmin(AuditedRuleAdmin):
+    list_display = ["department", "area_type"]
+    list_filter = ["area_type"]
+    raw_id_fields = ["department"]

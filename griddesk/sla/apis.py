@@ -143,7 +143,9 @@ class CalendarYearConfirmApi(APIView):
 
 
 class DeadlineApi(APIView):
-    """When an order with these facts would be due."""
+    """When an order with these facts would be due: the handling deadline from
+    the most specific matching SLA policy, and every stage limit that applies
+    (forwarding, grading, fault-repair arrival)."""
 
     @extend_schema(
         parameters=[
@@ -152,6 +154,9 @@ class DeadlineApi(APIView):
             OpenApiParameter("grade", int, required=False, description="1–4"),
             OpenApiParameter("complexity", str, required=False, enum=["ordinary", "important"],
                              description="default: important for grade 1, else ordinary"),
+            OpenApiParameter("channel", str, required=False, description="channel code (95598, online, 12345, media …)"),
+            OpenApiParameter("area_type", str, required=False, enum=["urban", "rural", "remote"],
+                             description="for fault-repair arrival limits"),
         ],
         responses=DeadlineOutSerializer,
     )
@@ -160,6 +165,7 @@ class DeadlineApi(APIView):
         s.is_valid(raise_exception=True)
         v = s.validated_data
         answer = selectors.deadline_for(
-            received_at=v["received_at"], type=v["type"], grade=v["grade"], complexity=v["complexity"]
+            received_at=v["received_at"], type=v["type"], grade=v["grade"], complexity=v["complexity"],
+            channel=v["channel"], area_type=v["area_type"],
         )
         return Response(DeadlineOutSerializer(answer).data)

@@ -54,3 +54,88 @@ class ConfirmedYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+# ------------------------------------------------------------------ SLA policies
+
+
+class Stage(models.TextChoices):
+    HANDLING = "handling", _("Handling (receipt to report confirmed)")
+    FORWARD = "forward", _("Forwarding by the 95598 station")
+    GRADE = "grade", _("Grading by the service specialist")
+    ARRIVAL = "arrival", _("Fault repair: arrival on site")
+
+
+class RuleKind(models.TextChoices):
+    WORKING_DAYS = "working_days", _("Working days")
+    WORKING_HOURS = "working_hours", _("Working hours")
+    NATURAL = "natural", _("Natural time")
+
+
+class AreaType(models.TextChoices):
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+    REMOTE = "remote", _("Remote")
+
+
+class SlaPolicy(models.Model):
+    """One time limit, matched by order type, grade, complexity, channel and
+    area type (empty list = any). The most specific matching policy of a stage
+    wins (docs/decisions/0010-sla-policy-matching.md); when no handling policy
+    matches, the time-limit rule by complexity applies (2 / 4 working days)."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    kind = models.CharField(_("rule kind"), max_length=20, choices=RuleKind.choices)
+    amount = models.PositiveIntegerField(
+        _("amount"), help_text=_("Working days for the working-days kind; minutes for working hours and natural time.")
+    )
+    order_types = models.JSONField(_("order types"), default=list, blank=True)
+    grades = models.JSONField(_("grades"), default=list, blank=True)
+    complexities = models.JSONField(_("complexities"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    area_types = models.JSONField(_("area types"), default=list, blank=True)
+    priority = models.PositiveIntegerField(_("priority"), default=100, help_text=_("Breaks ties between equally specific policies; lower wins."))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["stage", "priority", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.stage}: {self.amount} {self.kind})"
+
+
+class BusinessHours(models.Model):
+    """Daily business hours counted by working-hours policies (one row)."""
+
+    start = models.TimeField(_("opens"), default="08:30")
+    end = models.TimeField(_("closes"), default="17:30")
+
+    class Meta:
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class DepartmentArea(models.Model):
+    """The area type (urban / rural / remote) of a department and its subtree,
+    for fault-repair arrival limits. The nearest department up the tree from the
+    customer's supply station (else the order's company) with a row decides;
+    without any, an order is urban."""
+
+    department = models.OneToOneField(
+        "organisation.Department", verbose_name=_("department"), on_delete=models.CASCADE, related_name="sla_area"
+    )
+    area_type = models.CharField(_("area type"), max_length=10, choices=AreaType.choices)
+
+    class Meta:
+        verbose_name = _("department area type")
+        verbose_name_plural = _("department area types")
+
+    def __str__(self) -> str:
+        return f"{self.department_id}: {self.area_type}"

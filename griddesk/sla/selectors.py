@@ -97,11 +97,20 @@ def calendar_year(year: int) -> YearView:
 
 
 @dataclass(frozen=True)
+class StageAnswer:
+    stage: str
+    due_at: datetime
+    provisional: bool
+    rule: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class DeadlineAnswer:
     due_at: datetime
     provisional: bool
-    working_days: int
+    working_days: int | None
     rule: dict[str, Any]
+    stages: list[StageAnswer]
 
 
 def default_complexity(grade: int | None) -> str:
@@ -109,24 +118,44 @@ def default_complexity(grade: int | None) -> str:
     return "important" if grade == 1 else "ordinary"
 
 
-def deadline_for(*, received_at: datetime, type: str, grade: int | None = None, complexity: str | None = None) -> DeadlineAnswer:
-    """The handling deadline an order with these facts would get.
+def _rule(p: Any, **facts: Any) -> dict[str, Any]:
+    if p.code.startswith("time_limit."):
+        # The base layer (no handling policy matched): the time-limit rule.
+        return {"kind": p.kind, "code": p.code, "complexity": facts["complexity"], "type": facts["type"]}
+    unit = "working_days" if p.kind == "working_days" else "minutes"
+    return {"kind": p.kind, "code": p.code, "amount": p.amount, "unit": unit, "stage": p.stage, **facts}
 
-    Today one rule kind applies to every order type: N working days by
-    complexity (TimeLimitRule, else the engine defaults). ``type`` is accepted
-    for the SLA-policy matrix to come.
-    """
-    from griddesk.workorders import rules
+
+def deadline_for(
+    *,
+    received_at: datetime,
+    type: str,
+    grade: int | None = None,
+    complexity: str | None = None,
+    channel: str | None = None,
+    area_type: str | None = None,
+) -> DeadlineAnswer:
+    """The handling deadline (and stage limits) an order with these facts would
+    get under the SLA policies; without a matching handling policy, N working
+    days by complexity (TimeLimitRule, else the engine defaults)."""
+    from griddesk.engines import sla
+
+    from . import policies
 
     complexity = complexity or default_complexity(grade)
-    days_by = rules.working_days_by_complexity()
-    n = days_by[complexity]
-    dl = workdays.working_day_deadline(received_at, n, rules.calendar())
+    rules = policies.load()
+    facts = sla.Facts(order_type=type, complexity=complexity, grade=grade, channel=channel, area_type=area_type)
+    answered = rules.stages(facts, received_at)
+    p, dl = answered["handling"]
     return DeadlineAnswer(
         due_at=dl.due_at,
         provisional=dl.provisional,
-        working_days=n,
-        rule={"kind": "working_days", "code": f"time_limit.{complexity}", "complexity": complexity, "type": type},
+        working_days=p.amount if p.kind == "working_days" else None,
+        rule=_rule(p, complexity=complexity, type=type),
+        stages=[
+            StageAnswer(stage=stage, due_at=d.due_at, provisional=d.provisional, rule=_rule(sp, complexity=complexity, type=type))
+            for stage, (sp, d) in answered.items()
+        ],
     )
 
 

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from griddesk.common.validation import AwareDateTimeField, CleanCharField
-from griddesk.workorders.models import Complexity, OrderType
+from griddesk.workorders.models import Channel, Complexity, OrderType
+
+from .models import AreaType
 
 from . import selectors
 
@@ -97,6 +99,8 @@ class DeadlineQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=OrderType.choices, required=False, default=OrderType.COMPLAINT.value)
     grade = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=4)
     complexity = serializers.ChoiceField(choices=Complexity.choices, required=False, allow_null=True, default=None)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_null=True, default=None)
+    area_type = serializers.ChoiceField(choices=AreaType.choices, required=False, allow_null=True, default=None)
 
 
 class DayOutSerializer(serializers.Serializer):
@@ -128,8 +132,16 @@ class CalendarYearSerializer(serializers.Serializer):
     overrides = OverrideOutSerializer(many=True)
 
 
+class StageOutSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    provisional = serializers.BooleanField()
+    rule = serializers.DictField()
+
+
 class DeadlineOutSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     provisional = serializers.BooleanField()
-    working_days = serializers.IntegerField()
+    working_days = serializers.IntegerField(allow_null=True)
     rule = serializers.DictField()
+    stages = StageOutSerializer(many=True)

@@ -96,12 +96,15 @@ FIELD_LABELS = {
     "solved": _("Problem solved"),
     "score": _("Score"),
     "into": _("Merge into (order number)"),
+    "approver": _("Approving manager (user name)"),
 }
 FIELD_HELP = {
     (Action.GRADE, "reason"): _("Required when the grade or complexity differs from the suggestion."),
     (Action.DISPATCH, "departments"): _("Leave all unticked to route by the rules for the grade."),
     (Action.RETURN_REPORT, "note"): _("Say what the report lacks."),
     (Action.STATION_FINDINGS, "station"): _("Leave empty for the first open task."),
+    (Action.SUSPEND, "reason"): _("E.g. waiting for the customer or a third party. The clock stops until the order is resumed."),
+    (Action.SUSPEND, "approver"): _("A manager overseeing this order; leave empty if you are that manager."),
 }
 #: Notes that the service requires although the serializer does not.
 REQUIRED_NOTES = frozenset({Action.RETURN_REPORT})
@@ -112,7 +115,9 @@ NOTE_UNUSED = frozenset(
     {Action.GRADE, Action.STATION_FINDINGS, Action.SUBMIT_REPORT, Action.RETURN_VISIT, Action.REOPEN, Action.INVALIDATE}
 )
 #: Actions that leave the main path; shown after the others, in a quieter style.
-SIDE_ACTIONS = frozenset({Action.INVALIDATE, Action.MERGE, Action.URGE, Action.REOPEN, Action.RETURN_REPORT})
+SIDE_ACTIONS = frozenset(
+    {Action.INVALIDATE, Action.MERGE, Action.URGE, Action.REOPEN, Action.RETURN_REPORT, Action.SUSPEND}
+)
 _LEAD_EXCLUDED_TYPES = [*COMPANY_TYPES, DepartmentType.POWER_STATION, DepartmentType.STATION_95598]
 
 

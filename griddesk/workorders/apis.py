@@ -54,13 +54,41 @@ class _ListFilters(serializers.Serializer):
     received_from = serializers.DateTimeField(required=False)
     received_to = serializers.DateTimeField(required=False)
     q = serializers.CharField(required=False)
+    # Drill-down filters (assessment scorecards)
+    company = serializers.CharField(required=False)
+    within = serializers.CharField(required=False)
+    lead_department = serializers.CharField(required=False)
+    station = serializers.CharField(required=False)
+    category = serializers.CharField(required=False)
+    customer_category = serializers.CharField(required=False)
+    valid = serializers.BooleanField(required=False, allow_null=True, default=None)
+    numbers = serializers.CharField(required=False)
+    assessed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    on_time = serializers.BooleanField(required=False, allow_null=True, default=None)
+    at_fault = serializers.BooleanField(required=False, allow_null=True, default=None)
+    repeat = serializers.BooleanField(required=False, allow_null=True, default=None)
+    escalated = serializers.BooleanField(required=False, allow_null=True, default=None)
+    first_time = serializers.BooleanField(required=False, allow_null=True, default=None)
+    satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
+    visit_outcome = serializers.CharField(required=False)
+    handler = serializers.CharField(required=False)
+    assessed_department = serializers.CharField(required=False)
+    assessed_station = serializers.CharField(required=False)
+
+
+_LIST_PARAMS = (
+    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page",
+    "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
+    "assessed", "on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied", "visit_outcome", "handler",
+    "assessed_department", "assessed_station",
+)
 
 
 class WorkOrderListCreateApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(n, str, required=False)
-            for n in ("state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page")
+            for n in _LIST_PARAMS
         ],
         responses=WorkOrderSerializer(many=True),
     )

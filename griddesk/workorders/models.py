@@ -49,6 +49,7 @@ class StateChoice(models.TextChoices):
     ARCHIVED = State.ARCHIVED.value, _("Archived")
     INVALID = State.INVALID.value, _("Invalid")
     MERGED = State.MERGED.value, _("Merged")
+    SUSPENDED = State.SUSPENDED.value, _("Suspended")
 
 
 class ActionChoice(models.TextChoices):
@@ -69,6 +70,11 @@ class ActionChoice(models.TextChoices):
     INVALIDATE = Action.INVALIDATE.value, _("Invalidate")
     MERGE = Action.MERGE.value, _("Merge into another order")
     URGE = Action.URGE.value, _("Urge")
+    SUSPEND = Action.SUSPEND.value, _("Suspend (stop the clock)")
+    RESUME = Action.RESUME.value, _("Resume")
+    # Written by the clock, not by a person's action:
+    OVERDUE = "overdue", _("Marked overdue")
+    DEADLINE = "deadline", _("Deadline recomputed")
 
 
 class Complexity(models.TextChoices):
@@ -134,6 +140,17 @@ class WorkOrder(models.Model):
     )
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("provisional deadline"), default=False)
+    # SLA (griddesk.sla): the handling policy applied, the overdue flag the
+    # watcher sets, and suspension (挂起): the clock stops while suspended and
+    # the suspended time (in the policy's unit) extends the deadline.
+    sla_policy = models.CharField(_("SLA policy"), max_length=64, blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspended_from = models.CharField(_("suspended from state"), max_length=20, blank=True)
+    suspension_extension = models.PositiveIntegerField(
+        _("suspension extension"), default=0,
+        help_text=_("Suspended time added to the budget: working days or minutes, per the policy's kind."),
+    )
     urge_count = models.PositiveIntegerField(_("urged"), default=0)
     escalated = models.BooleanField(_("escalated beyond level"), default=False)
     repeat_of = models.ForeignKey(

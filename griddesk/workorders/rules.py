@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from griddesk.engines import grading, routing, workdays
 
 from .models import GradingRule, RoutingRule, TimeLimitRule
+
+if TYPE_CHECKING:
+    from griddesk.sla.policies import SlaRules
 
 
 def grading_rule_from_row(r: GradingRule) -> grading.GradingRule:
@@ -62,5 +66,19 @@ def calendar() -> workdays.WorkdayCalendar:
     return effective_calendar()
 
 
-def handling_deadline(received_at: datetime, complexity: str) -> workdays.Deadline:
-    return workdays.working_day_deadline(received_at, working_days_for(complexity), calendar())
+def sla_rules(cal: workdays.WorkdayCalendar | None = None) -> SlaRules:
+    """SLA policies + business hours + area types + the calendar (griddesk.sla)."""
+    from griddesk.sla import policies
+
+    return policies.load(cal)
+
+
+def handling_deadline(
+    received_at: datetime, complexity: str, *, type: str = "complaint", grade: int | None = None, channel: str | None = None
+) -> workdays.Deadline:
+    """The handling deadline of an order with these facts (area type unknown)."""
+    from griddesk.engines import sla
+
+    r = sla_rules()
+    policy = r.handling_policy(sla.Facts(order_type=type, complexity=complexity, grade=grade, channel=channel))
+    return r.deadline(policy, received_at)

@@ -76,7 +76,52 @@ def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -
     if f.get("q"):
         q = str(f["q"])
         qs = qs.filter(Q(number__icontains=q) | Q(external_id=q) | Q(customer__account_no=q))
+    qs = _drilldown_filters(qs, f)
     return qs.order_by(F("deadline_at").asc(nulls_last=True), "id")
+
+
+#: Boolean drill-down filters on the per-order assessment (griddesk.assessment).
+_ASSESSMENT_FLAGS = ("on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied")
+
+
+def _drilldown_filters(qs: QuerySet[WorkOrder], f: dict[str, object]) -> QuerySet[WorkOrder]:
+    """Filters used by the assessment scorecards' drill-down links: each KPI's
+    numerator is the count of one such query."""
+    if f.get("company"):
+        qs = qs.filter(company__code=f["company"])
+    if f.get("within"):
+        root = Department.objects.filter(code=f["within"]).values_list("path", flat=True).first()
+        qs = qs.filter(company__path__startswith=root) if root is not None else qs.none()
+    if f.get("lead_department"):
+        qs = qs.filter(
+            Exists(LeadAssignment.objects.filter(order=OuterRef("pk"), primary=True, department__code=f["lead_department"]))
+        )
+    if f.get("station"):
+        qs = qs.filter(customer__station__code=f["station"])
+    if f.get("category"):
+        code = str(f["category"])
+        qs = qs.filter(Q(category__code=code) | Q(category__code__startswith=code + "."))
+    if f.get("customer_category"):
+        qs = qs.filter(customer__category=f["customer_category"])
+    if f.get("valid") is not None:
+        excluded = [State.INVALID.value, State.MERGED.value]
+        qs = qs.exclude(state__in=excluded) if f["valid"] else qs.filter(state__in=excluded)
+    if f.get("numbers"):
+        qs = qs.filter(number__in=[n.strip() for n in str(f["numbers"]).split(",") if n.strip()])
+    if f.get("assessed") is not None:
+        qs = qs.filter(assessment_facts__isnull=not f["assessed"])
+    for flag in _ASSESSMENT_FLAGS:
+        if f.get(flag) is not None:
+            qs = qs.filter(**{f"assessment_facts__{flag}": f[flag]})
+    if f.get("visit_outcome"):
+        qs = qs.filter(assessment_facts__visit_outcome=f["visit_outcome"])
+    if f.get("handler"):
+        qs = qs.filter(assessment_facts__staff__username=f["handler"])
+    if f.get("assessed_department"):
+        qs = qs.filter(assessment_facts__department__code=f["assessed_department"])
+    if f.get("assessed_station"):
+        qs = qs.filter(assessment_facts__station__code=f["assessed_station"])
+    return qs
 
 
 def queue_order(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
@@ -86,9 +131,13 @@ def queue_order(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     on where NULLs sort)."""
     open_states = [s.value for s in workflow.OPEN_STATES]
     running = When(state__in=open_states, deadline_at__isnull=False, then=Value(0))
+    # Suspended (挂起) orders next, by their (frozen) deadline: still open work.
+    suspended = When(state=State.SUSPENDED.value, deadline_at__isnull=False, then=Value(1))
     return qs.annotate(
-        _clock=Case(running, default=Value(1), output_field=IntegerField()),
-        _due=Case(When(state__in=open_states, deadline_at__isnull=False, then=F("deadline_at")), default=None),
+        _clock=Case(running, suspended, default=Value(2), output_field=IntegerField()),
+        _due=Case(
+            When(state__in=[*open_states, State.SUSPENDED.value], deadline_at__isnull=False, then=F("deadline_at")), default=None
+        ),
     ).order_by("_clock", "_due", "-received_at", "id")
 
 

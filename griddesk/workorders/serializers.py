@@ -81,6 +81,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "suggested_complexity", "suggestion_reasons", "lead_departments", "deadline_at", "deadline_provisional",
             "time_left_seconds", "overdue", "urge_count", "escalated", "is_repeat", "repeat_of", "reopen_count",
             "merged_into", "closed_at", "version", "allowed_actions", "created_at",
+            "sla_policy", "suspended_at", "suspension_extension",
         ]
         read_only_fields = fields
 
@@ -200,6 +201,14 @@ class MergeSerializer(ActionSerializer):
     into = CleanCharField(max_length=32)
 
 
+class SuspendSerializer(ActionSerializer):
+    """挂起: why the clock stops, and the approving manager (username; a manager
+    suspending an order approves it themselves)."""
+
+    reason = CleanCharField(max_length=2000)
+    approver = CleanCharField(max_length=150, required=False, allow_blank=True, default="")
+
+
 ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
     Action.GRADE: GradeSerializer,
     Action.DISPATCH: DispatchSerializer,
@@ -211,6 +220,7 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
     Action.REOPEN: ReasonSerializer,
     Action.INVALIDATE: ReasonSerializer,
     Action.MERGE: MergeSerializer,
+    Action.SUSPEND: SuspendSerializer,
 }
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from griddesk.customers.models import Customer
-from griddesk.engines import grading, routing, workdays, workflow
+from griddesk.engines import grading, routing, workflow
 from griddesk.engines.workflow import Action, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department, DepartmentType
@@ -123,6 +123,7 @@ class _IntakeContext:
         self.grading_rules = rules.grading_rules()
         self.days_by_complexity = rules.working_days_by_complexity()
         self.calendar = rules.calendar()
+        self.sla = rules.sla_rules(self.calendar)
         codes = {d.category for d in items if d.category}
         self.categories = {c.code: c for c in Category.objects.filter(code__in=codes, active=True)} if codes else {}
         accounts = {d.customer.account_no for d in items if d.customer}
@@ -267,7 +268,8 @@ def _build_order(
     order.suggestion_reasons = [suggestion.rule_code, *suggestion.reasons]
     # Until graded, the clock runs on the suggested complexity.
     order.complexity = suggestion.complexity
-    deadline = workdays.working_day_deadline(data.received_at, ctx.days_by_complexity[suggestion.complexity], ctx.calendar)
+    policy, deadline = ctx.sla.handling(order)  # SLA policies (griddesk.sla), else 2 / 4 working days
+    order.sla_policy = policy.code
     order.deadline_at = deadline.due_at
     order.deadline_provisional = deadline.provisional
     return order
@@ -439,6 +441,14 @@ def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_vers
     )
     if locked is None or not selectors.work_orders_visible_to(actor).filter(pk=locked.pk).exists():
         raise NotFound(_("Work order %(number)s was not found.") % {"number": number})
+    if locked.state == State.ARCHIVED.value:
+        # Archived orders are immutable; corrections are separate linked records.
+        raise Conflict(
+            _("Archived orders cannot be changed; add a correction to the archive instead."),
+            code="archived_immutable",
+            state=locked.state,
+            allowed_actions=[],
+        )
     if actor.role is None or not workflow.role_may(actor.role, action):
         raise Forbidden(_("Your role may not perform “%(action)s”.") % {"action": _label(action)}, action=action.value)
     state = State(locked.state)
@@ -535,9 +545,11 @@ def work_order_grade(
         )
     wo.grade = grade
     wo.complexity = complexity
-    deadline = rules.handling_deadline(wo.received_at, complexity)
+    policy, deadline = rules.sla_rules().handling(wo)
+    wo.sla_policy = policy.code
     wo.deadline_at = deadline.due_at
     wo.deadline_provisional = deadline.provisional
+    wo.overdue = deadline.due_at < timezone.now()
     return _transition(
         wo,
         actor,
@@ -550,8 +562,9 @@ def work_order_grade(
             "suggested_complexity": wo.suggested_complexity,
             "override": overrides,
             "deadline_at": deadline.due_at.isoformat(),
+            "sla_policy": policy.code,
         },
-        fields=["grade", "complexity", "deadline_at", "deadline_provisional"],
+        fields=["grade", "complexity", "deadline_at", "deadline_provisional", "sla_policy", "overdue"],
     )
 
 
@@ -717,7 +730,7 @@ def work_order_confirm_report(*, order: WorkOrder | str, actor: Actor, note: str
     now = timezone.now()
     Report.objects.filter(pk=report.pk).update(confirmed_by=actor.user, confirmed_at=now)
     wo.closed_at = now
-    return _transition(
+    wo = _transition(
         wo,
         actor,
         Action.CONFIRM_REPORT,
@@ -726,6 +739,11 @@ def work_order_confirm_report(*, order: WorkOrder | str, actor: Actor, note: str
         fields=["closed_at"],
         on_commit=_notify(wo.number, "fed back to specialist"),
     )
+    from griddesk.satisfaction.services import visit_task_open  # late: satisfaction depends on work orders
+
+    visit_task_open(order=wo)  # the return-visit task (回访), due in editable working days
+    transaction.on_commit(lambda: __import__("griddesk.opinion.hooks").opinion.hooks.order_result_ready(wo.pk), robust=True)
+    return wo
 
 
 @transaction.atomic
@@ -752,6 +770,9 @@ def work_order_return_visit(
         order=wo, method=method, outcome=outcome, customer_words=customer_words, solved=solved, visited_by=actor.user
     )
     data = {"visit": visit.pk, "outcome": outcome, "method": method, "solved": solved}
+    from griddesk.satisfaction.services import visit_task_close  # late: satisfaction depends on work orders
+
+    data["task"] = visit_task_close(order=wo, visit=visit, actor=actor).pk  # close the return-visit task
     if outcome == ReturnVisit.Outcome.UNSATISFIED:
         # The customer is not satisfied: the order goes back to the lead
         # department for a second handling and counts as a repeat.
@@ -775,13 +796,25 @@ def work_order_assess(
     assessment = Assessment.objects.create(
         order=wo, on_time=on_time, company_at_fault=report.company_at_fault if report else None, score=score, note=note, assessed_by=actor.user
     )
-    return _transition(wo, actor, Action.ASSESS, note=note, data={"assessment": assessment.pk, "on_time": on_time})
+    # The per-order assessment (items, score, rule version) in the same transaction.
+    from griddesk.assessment.services import order_assessment_compute
+
+    facts = order_assessment_compute(order=wo, assessment=assessment)
+    return _transition(
+        wo, actor, Action.ASSESS, note=note,
+        data={"assessment": assessment.pk, "on_time": on_time, "score": facts.score, "rules_version": facts.rule_set.version},
+    )
 
 
 @transaction.atomic
 def work_order_archive(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
     wo = _lock(order, actor, Action.ARCHIVE, expected_version=expected_version)
-    return _transition(wo, actor, Action.ARCHIVE, note=note)
+    wo = _transition(wo, actor, Action.ARCHIVE, note=note)
+    # Index the archived record for full-text search, in the same transaction.
+    from griddesk.assessment.services import archive_entry_write
+
+    archive_entry_write(order=wo)
+    return wo
 
 
 @transaction.atomic
@@ -834,6 +867,97 @@ def work_order_urge(*, order: WorkOrder | str, actor: Actor, note: str = "", exp
         wo, actor, Action.URGE, target=State(wo.state), note=note, data={"urge_count": wo.urge_count}, fields=["urge_count"],
         on_commit=lambda: notify_urged(wo.number),
     )
+
+
+# ------------------------------------------------------------------ suspension (挂起)
+
+
+def _approver(actor: Actor, wo: WorkOrder, username: str) -> Any:
+    """The manager approving a suspension: a manager (or administrator)
+    suspending approves it themselves; a lead handler names an active manager
+    whose company's subtree holds the order (ADR 0010)."""
+    from django.contrib.auth import get_user_model
+
+    from griddesk.organisation.models import StaffProfile
+
+    username = username.strip()
+    if not username or username == actor.user.get_username():
+        if actor.role in (workflow.Role.MANAGER, workflow.Role.ADMIN):
+            return actor.user
+        raise InvalidInput(
+            _("A suspension needs the approval of a manager: name the approving manager."), code="required", field="approver"
+        )
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    profile = StaffProfile.objects.select_related("department").filter(user=user).first() if user else None
+    if profile is None or profile.role != workflow.Role.MANAGER.value:
+        raise InvalidInput(_("“%(name)s” is not a manager.") % {"name": username}, code="not_a_manager", field="approver")
+    company = department_company(profile.department)
+    if not wo.company.path.startswith(company.path):
+        raise InvalidInput(
+            _("“%(name)s” does not oversee this order's company.") % {"name": username}, code="not_in_scope", field="approver"
+        )
+    return user
+
+
+@transaction.atomic
+def work_order_suspend(
+    *, order: WorkOrder | str, actor: Actor, reason: str, approver: str = "", expected_version: int | None = None
+) -> WorkOrder:
+    """挂起: stop the clock (waiting for the customer or a third party)."""
+    wo = _lock(order, actor, Action.SUSPEND, expected_version=expected_version)
+    if not reason.strip():
+        raise InvalidInput(_("A reason is required to suspend an order."), code="required", field="reason")
+    approved_by = _approver(actor, wo, approver)
+    now = timezone.now()
+    wo.suspended_at = now
+    wo.suspended_from = wo.state
+    return _transition(
+        wo, actor, Action.SUSPEND, note=reason,
+        data={"reason": reason, "approver": approved_by.get_username(), "deadline_at": wo.deadline_at.isoformat() if wo.deadline_at else None},
+        fields=["suspended_at", "suspended_from"],
+        on_commit=lambda: notify_suspended(wo.number, approved_by.pk),
+    )
+
+
+@transaction.atomic
+def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
+    """Restart the clock: back to the state it was suspended from, the deadline
+    extended by the suspended working time (in the handling policy's unit)."""
+    from griddesk.engines import sla
+
+    wo = _lock(order, actor, Action.RESUME, expected_version=expected_version)
+    now = timezone.now()
+    r = rules.sla_rules()
+    policy = r.handling_policy(r.facts(wo))
+    assert wo.suspended_at is not None
+    gained = sla.suspension_extension(policy.kind, wo.suspended_at, now, r.calendar, hours=r.hours)
+    before = wo.deadline_at
+    wo.suspension_extension += gained
+    deadline = r.deadline(policy, wo.received_at, wo.suspension_extension)
+    wo.deadline_at, wo.deadline_provisional, wo.sla_policy = deadline.due_at, deadline.provisional, policy.code
+    wo.overdue = deadline.due_at < now
+    target = State(wo.suspended_from or State.INVESTIGATING)
+    suspended_at = wo.suspended_at
+    wo.suspended_at, wo.suspended_from = None, ""
+    return _transition(
+        wo, actor, Action.RESUME, target=target, note=note,
+        data={
+            "suspended_at": suspended_at.isoformat(),
+            "extension": gained,
+            "unit": "working_days" if policy.kind == "working_days" else "minutes",
+            "policy": policy.code,
+            "deadline_before": before.isoformat() if before else None,
+            "deadline_at": deadline.due_at.isoformat(),
+            "overdue": wo.overdue,
+        },
+        fields=["suspended_at", "suspended_from", "suspension_extension", "deadline_at", "deadline_provisional", "sla_policy", "overdue"],
+    )
+
+
+def notify_suspended(number: str, approver_id: int) -> None:
+    from griddesk.notifications.services import notify_suspended as send
+
+    send(number, approver_id)
 
 
 # ------------------------------------------------------------------ one entry point
@@ -889,6 +1013,10 @@ def work_order_act(*, order: WorkOrder | str, actor: Actor, action: str, data: d
             return work_order_merge(**common, into=v["into"], note=note)
         case Action.URGE:
             return work_order_urge(**common, note=note)
+        case Action.SUSPEND:
+            return work_order_suspend(**common, reason=v["reason"], approver=v.get("approver", ""))
+        case Action.RESUME:
+            return work_order_resume(**common, note=note)
     raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")  # pragma: no cover
 
 
@@ -896,9 +1024,13 @@ def work_order_act(*, order: WorkOrder | str, actor: Actor, action: str, data: d
 
 
 def _rule_snapshot(instance: Any) -> dict[str, Any]:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
     from django.forms.models import model_to_dict
 
-    return {k: v for k, v in model_to_dict(instance).items()}
+    # Through JSON: times, decimals and dates (business hours, thresholds) as strings.
+    return json.loads(json.dumps(model_to_dict(instance), cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
 
 
 @transaction.atomic

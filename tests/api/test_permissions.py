@@ -43,6 +43,8 @@ MATRIX = {
     "invalidate":       (Y, Y, N, N, N, Y, N),
     "merge":            (Y, Y, N, N, N, Y, N),
     "urge":             (Y, N, N, N, Y, Y, N),
+    "suspend":          (N, N, Y, N, Y, Y, N),
+    "resume":           (N, N, Y, N, Y, Y, N),
 }
 INTAKE = (Y, Y, N, N, N, Y, N)
 
@@ -63,6 +65,8 @@ SOURCE = {
     "invalidate": "received",
     "merge": "received",
     "urge": "dispatched",
+    "suspend": "investigating",
+    "resume": "suspended",
 }
 
 
@@ -77,6 +81,8 @@ def _payload(action: str, target: WorkOrder | None) -> dict:
         "reopen": {"reason": "客户不满意"},
         "invalidate": {"reason": "重复受理"},
         "merge": {"into": target.number if target else ""},
+        # the lead handler names the approving manager; a manager or admin approves it themselves
+        "suspend": {"reason": "等待客户提供材料", "approver": "manager"},
     }.get(action, {})
 
 
@@ -85,7 +91,12 @@ CASES = [(action, role, allowed) for action, row in MATRIX.items() for role, all
 
 @pytest.mark.parametrize(("action", "role", "allowed"), CASES, ids=[f"{a}-{r}" for a, r, _ in CASES])
 def test_role_action_matrix(org, client_for, action, role, allowed):
-    order = walk_to(SOURCE[action])
+    if SOURCE[action] == "suspended":
+        order = walk_to("investigating")
+        services.work_order_act(order=order.number, actor=admin_actor(), action="suspend", data={"reason": "等待第三方"})
+        order.refresh_from_db()
+    else:
+        order = walk_to(SOURCE[action])
     if action == "station_findings":
         # The order has a station task at east-ps-1, the demo station user's station.
         services.work_order_act(order=order.number, actor=admin_actor(), action="assign_station", data={"stations": ["east-ps-1"]})

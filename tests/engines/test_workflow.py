@@ -83,3 +83,27 @@ def test_roles():
     assert not workflow.role_may(Role.AGENT_95598, Action.GRADE)
     assert Role.MANAGER not in workflow.PII_ROLES and Role.LEADER not in workflow.PII_ROLES
     assert workflow.CONFIDENTIAL_PII_ROLES < workflow.PII_ROLES
+
+
+def test_suspend_and_resume():
+    for state in (State.DISPATCHED, State.INVESTIGATING):
+        assert workflow.check(Action.SUSPEND, state) == State.SUSPENDED
+        # resume goes back to where the order was suspended from
+        assert workflow.check(Action.RESUME, State.SUSPENDED, state) == state
+    with pytest.raises(ValueError):
+        workflow.check(Action.RESUME, State.SUSPENDED)  # the service names the target
+    with pytest.raises(TransitionError):
+        workflow.check(Action.RESUME, State.SUSPENDED, State.ARCHIVED)
+    for state in (State.RECEIVED, State.REPORTED, State.FED_BACK, State.SUSPENDED):
+        with pytest.raises(TransitionError):
+            workflow.check(Action.SUSPEND, state)
+    # nothing but resume while suspended; the clock is stopped (not an open state)
+    assert workflow.actions_from(State.SUSPENDED) == (Action.RESUME,)
+    assert State.SUSPENDED not in workflow.OPEN_STATES
+    assert State.SUSPENDED not in workflow.TERMINAL_STATES
+
+
+def test_who_may_suspend():
+    may = {r for r in Role if workflow.role_may(r, Action.SUSPEND)}
+    assert may == {Role.LEAD_HANDLER, Role.MANAGER, Role.ADMIN}
+    assert may == {r for r in Role if workflow.role_may(r, Action.RESUME)}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,10 @@ def notices() -> list[tuple[str, str, str]]:
 def test_defaults_seeded_by_migration() -> None:
     assert WatchThreshold.objects.get(code="half-used").fraction_used == 0.5
     assert WatchThreshold.objects.get(code="4-hours-left").hours_left == 4
+    # issue 3: "4 working hours left" replaces the natural-hours warning
+    assert WatchThreshold.objects.get(code="4-hours-left").active is False
+    wh = WatchThreshold.objects.get(code="4-working-hours-left")
+    assert (wh.working_hours_left, wh.hours_left, wh.active) == (4, None, True)
     s = Schedule.objects.get(func="griddesk.notifications.tasks.watch_deadlines")
     assert (s.schedule_type, s.minutes) == (Schedule.MINUTES, 5)
 
@@ -50,6 +54,8 @@ def test_half_time_used_warns_the_specialist_before_dispatch(order_at: Any) -> N
 def test_hours_left_warns_the_lead_handlers_after_dispatch(order_at: Any) -> None:
     o = order_at("dispatched", received=DEADLINE - timedelta(days=30))  # half used long ago
     WatchThreshold.objects.filter(code="half-used").update(active=False)
+    WatchThreshold.objects.filter(code="4-hours-left").update(active=True)
+    WatchThreshold.objects.filter(code="4-working-hours-left").update(active=False)
     watch_deadlines(now=DEADLINE - timedelta(hours=4, minutes=1))
     assert Notification.objects.count() == 0
     watch_deadlines(now=DEADLINE - timedelta(hours=3))
@@ -102,3 +108,45 @@ def test_moved_deadline_warns_again(order_at: Any) -> None:
     o.__class__.objects.filter(pk=o.pk).update(deadline_at=DEADLINE + timedelta(days=2))
     watch_deadlines(now=RECEIVED + timedelta(days=6, hours=1))
     assert Notification.objects.filter(kind="warning").count() == 2
+
+
+def test_working_hours_left_counts_business_hours_on_working_days(order_at: Any) -> None:
+    # Due Monday 2026-03-09 10:30: four working hours before that is Friday
+    # 15:30 (Fri 15:30–17:30 + Mon 08:30–10:30), not Monday 06:30.
+    from .conftest import SH
+
+    due = datetime(2026, 3, 9, 10, 30, tzinfo=SH)
+    o = order_at("dispatched", received=due - timedelta(days=30), deadline=due)
+    WatchThreshold.objects.filter(code="half-used").update(active=False)
+    watch_deadlines(now=datetime(2026, 3, 6, 15, 29, tzinfo=SH))
+    assert Notification.objects.count() == 0
+    watch_deadlines(now=datetime(2026, 3, 6, 15, 31, tzinfo=SH))
+    assert notices() == [("warning", "marketing", o.number)]
+    n = Notification.objects.get()
+    assert n.dedupe_key.startswith(f"warning:4-working-hours-left:{o.number}:")
+
+
+def test_watcher_sets_the_overdue_flag_once_with_an_event(order_at: Any) -> None:
+    o = order_at("investigating")
+    assert o.overdue is False
+    watch_deadlines(now=DEADLINE - timedelta(minutes=1))
+    o.refresh_from_db()
+    assert o.overdue is False
+    counts = watch_deadlines(now=DEADLINE + timedelta(minutes=1))
+    assert counts["marked_overdue"] == 1
+    o2 = o.__class__.objects.get(pk=o.pk)
+    assert o2.overdue is True and o2.version == o.version + 1
+    event = o2.events.get(seq=o2.version)
+    assert (event.action, event.actor_name, event.from_state, event.to_state) == ("overdue", "system", "investigating", "investigating")
+    again = watch_deadlines(now=DEADLINE + timedelta(minutes=6))
+    assert again.get("marked_overdue", 0) == 0
+    assert o.__class__.objects.get(pk=o.pk).version == o2.version
+
+
+def test_suspended_orders_are_not_watched(order_at: Any) -> None:
+    o = order_at("investigating")
+    o.__class__.objects.filter(pk=o.pk).update(state="suspended", suspended_from="investigating", suspended_at=RECEIVED)
+    counts = watch_deadlines(now=DEADLINE + timedelta(days=1))
+    assert counts.get("orders", 0) == 0
+    assert Notification.objects.count() == 0
+    assert o.__class__.objects.get(pk=o.pk).overdue is False

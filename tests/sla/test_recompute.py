@@ -67,7 +67,14 @@ def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for,
     order = WorkOrder.objects.get(pk=december.pk)
     assert order.deadline_at == local(2027, 1, 7, 23, 59, 59)
     assert order.deadline_provisional is False
-    assert order.version == december.version  # no lifecycle event, no version bump
+    # The moved deadline is audited on the order's timeline (issue 3: events).
+    assert order.version == december.version + 1
+    event = order.events.get(seq=order.version)
+    assert (event.action, event.actor_id, event.actor_name) == ("deadline", None, "system")
+    assert event.from_state == event.to_state == order.state
+    assert event.data["before"] == december.deadline_at.isoformat()
+    assert datetime.fromisoformat(event.data["deadline_at"]) == local(2027, 1, 7, 23, 59, 59)
+    assert event.data["provisional"] is False and event.data["overdue"] is False
     untouched = WorkOrder.objects.get(pk=closed.pk)
     assert (untouched.deadline_at, untouched.deadline_provisional) == (closed.deadline_at, True)
 
@@ -177,3 +184,45 @@ def test_banner_in_english(org, december):
         assert banner_text([2027]) == "The 2027 holiday calendar is not confirmed"
     with translation.override("zh-hans"):
         assert banner_text([2027, 2028]) == "2027、2028年节假日安排尚未确认"
+
+
+def test_recompute_covers_every_policy_kind_and_fixes_overdue_flags(org, make_order):
+    """Working-days orders (set-based on PostgreSQL) and other kinds (row by row)
+    in one run: stale deadlines are corrected, each with a ``deadline`` event,
+    and the overdue flag follows the new deadline."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from griddesk.sla.models import SlaPolicy
+
+    SlaPolicy.objects.create(code="fault-natural", stage="handling", kind="natural", amount=24 * 60, order_types=["fault_repair"])
+    now = timezone.now()
+    complaint = WorkOrder.objects.get(number=make_order()["number"])
+    fault = WorkOrder.objects.get(number=make_order(type="fault_repair", category=None)["number"])
+    assert fault.sla_policy == "fault-natural"
+    received = now - timedelta(days=3)
+    # stale, provisional deadlines; the complaint wrongly flagged overdue
+    WorkOrder.objects.filter(pk=complaint.pk).update(received_at=received, deadline_at=now - timedelta(days=9),
+                                                     deadline_provisional=True, overdue=True)
+    WorkOrder.objects.filter(pk=fault.pk).update(received_at=received, deadline_at=now + timedelta(days=9),
+                                                 deadline_provisional=True)
+    summary = services.deadlines_recompute(reason="test", now=now)
+    assert summary["examined"] == 2 and summary["recomputed"] == 2 and summary["overdue_changed"] >= 1
+    c = WorkOrder.objects.get(pk=complaint.pk)
+    expected = rules.handling_deadline(received, c.complexity)
+    assert (c.deadline_at, c.deadline_provisional) == (expected.due_at, expected.provisional)
+    assert c.overdue is (expected.due_at < now)
+    f = WorkOrder.objects.get(pk=fault.pk)
+    assert f.deadline_at == received + timedelta(hours=24) and f.deadline_provisional is False
+    assert f.overdue is True  # received three days ago, 24 natural hours allowed
+    for o, before in ((c, complaint), (f, fault)):
+        assert o.version == before.version + 1
+        e = o.events.get(seq=o.version)
+        assert e.action == "deadline" and e.actor_name == "system" and e.data["reason"] == "test"
+        assert datetime.fromisoformat(e.data["deadline_at"]) == o.deadline_at
+        assert e.data["overdue"] is o.overdue
+    assert {s["number"] for s in summary["sample"]} == {c.number, f.number}
+    # a second run finds nothing to change
+    again = services.deadlines_recompute(reason="again", now=now)
+    assert again["recomputed"] == 0

@@ -30,9 +30,9 @@ def form_html(body: str, action: str) -> str:
         ("received", "leader", set()),
         ("forwarded", "specialist", {"grade", "invalidate", "merge"}),
         ("graded", "specialist", {"grade", "dispatch", "invalidate", "merge"}),
-        ("dispatched", "marketing", {"accept"}),
+        ("dispatched", "marketing", {"accept", "suspend"}),  # 挂起 (issue 3)
         ("dispatched", "agent", {"urge"}),
-        ("investigating", "marketing", {"assign_station", "station_findings", "submit_report"}),
+        ("investigating", "marketing", {"assign_station", "station_findings", "submit_report", "suspend"}),
         ("reported", "marketing", {"confirm_report", "return_report"}),
         ("reported", "manager", {"confirm_report", "return_report", "urge"}),
         ("fed_back", "specialist", {"return_visit", "reopen"}),

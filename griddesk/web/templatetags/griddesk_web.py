@@ -54,6 +54,9 @@ def duration(seconds: int) -> str:
 
 def deadline_status(order: WorkOrder) -> dict[str, Any]:
     left = selectors.time_left_seconds(order)
+    if order.state == "suspended":
+        # 挂起: the clock is stopped; the deadline is extended on resume.
+        return {"level": "suspended", "text": _("Suspended"), "left": None}
     if left is None:
         return {"level": "none", "text": "—" if order.deadline_at is None else _("Clock stopped"), "left": None}
     if left < 0:
