@@ -138,3 +138,27 @@ def test_reset_wipes_orders_but_never_reuses_numbers() -> None:
     demo("--per-state", "0", "--orders", "120", "--customers", "30", "--no-logins")
     assert not before & set(WorkOrder.objects.values_list("number", flat=True))
     assert WorkOrder.objects.values("state").annotate(n=Count("id")).count() >= 5
+
+
+def test_demo_loads_opinion_stories_and_a_satisfaction_index_once() -> None:
+    from griddesk.opinion.models import OpinionItem, Story
+    from griddesk.satisfaction.models import IndexSnapshot, SurveyResponse
+
+    out = demo("--per-state", "1", "--no-logins")
+    items, stories, responses = OpinionItem.objects.count(), Story.objects.count(), SurveyResponse.objects.count()
+    assert items > 20 and stories > 3 and responses >= 500
+    # the riskiest demo story was transferred into a public-opinion prevention order
+    assert WorkOrder.objects.filter(type="public_opinion", number__startswith="YQ").exists()
+    snap = IndexSnapshot.objects.latest("pk")
+    assert snap.result["index"]
+    assert "satisfaction index" in out
+    demo("--per-state", "1", "--no-logins")
+    assert (OpinionItem.objects.count(), Story.objects.count(), SurveyResponse.objects.count()) == (items, stories, responses)
+
+
+def test_no_modules_skips_opinion_and_satisfaction() -> None:
+    from griddesk.opinion.models import OpinionItem
+    from griddesk.satisfaction.models import SurveyResponse
+
+    demo("--per-state", "1", "--no-logins", "--no-modules")
+    assert not OpinionItem.objects.exists() and not SurveyResponse.objects.exists()

@@ -39,6 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=95598, help="Random seed (same seed, same demo).")
         parser.add_argument("--reset", action="store_true", help="Delete ALL work orders (and their events etc.) first.")
         parser.add_argument("--no-logins", action="store_true", help="Do not print the logins table.")
+        parser.add_argument(
+            "--no-modules", action="store_true",
+            help="Skip the public-opinion items and satisfaction survey responses that come with the walked set.",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         out = self.stdout
@@ -58,6 +62,9 @@ class Command(BaseCommand):
                 f"Walked demo orders: {stats['created']} created, {stats['skipped']} already there "
                 f"({time.monotonic() - t:.1f} s)."
             )
+
+        if opts["per_state"] and not opts["no_modules"]:
+            self._modules(out)
 
         if opts["orders"]:
             customers = opts["customers"] if opts["customers"] is not None else max(100, opts["orders"] // 5)
@@ -96,3 +103,20 @@ class Command(BaseCommand):
             out.write("")
             out.write("Demo logins:")
             out.write(logins_table())
+
+    def _modules(self, out: Any) -> None:
+        """Public-opinion stories and satisfaction-survey responses (each loader is idempotent)."""
+        from griddesk.opinion.demo import load_opinion_demo
+        from griddesk.satisfaction.demo import demo_satisfaction
+
+        t = time.monotonic()
+        stats = load_opinion_demo()
+        out.write(f"Public-opinion demo: {stats} ({time.monotonic() - t:.1f} s).")
+        t = time.monotonic()
+        sat = demo_satisfaction()
+        index = sat.get("index")
+        shown = f", satisfaction index {index:.1f}" if isinstance(index, (int, float)) else ""
+        out.write(
+            f"Satisfaction demo: {sat['responses']} survey responses, {sat['visit_tasks']} return-visit tasks{shown} "
+            f"({time.monotonic() - t:.1f} s)."
+        )
