@@ -3,9 +3,10 @@ analyse_many per batch, dedupe, SimHash clustering against recent stories,
 burst per topic × area, risk, bulk writes) on a throwaway SQLite database, or on
 PostgreSQL when DATABASE_URL is set.
 
-    .venv/bin/python benchmarks/opinion_app.py [N] [BATCH]
+    .venv/bin/python benchmarks/opinion_app.py [N] [BATCH] [--profile]
 
-Prints items/s, p50/p99 batch latency and peak traced memory, then one JSON line.
+Prints items/s, p50/p99 batch latency, SQL queries per batch and peak traced
+memory, then one JSON line. ``--profile`` adds the top functions (cProfile).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 
-def main(n: int = 5000, batch: int = 500) -> dict[str, float]:
+def main(n: int = 5000, batch: int = 500, profile: bool = False) -> dict[str, float]:
     tmp = tempfile.mkdtemp(prefix="opinion-bench-")
     os.environ.setdefault("GRIDDESK_VAR_DIR", tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "griddesk.settings")
@@ -55,13 +56,33 @@ def main(n: int = 5000, batch: int = 500) -> dict[str, float]:
         for i in range(n)
     ]
     services.opinion_items_intake(actor=None, items=parse_items(raw[:20]))  # warm the analyser (jieba, model)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     lat: list[float] = []
+    queries: list[int] = []
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for s in range(20, n, batch):
         t = time.perf_counter()
-        services.opinion_items_intake(actor=None, items=parse_items(raw[s : s + batch]))
+        with CaptureQueriesContext(connection) as ctx:
+            services.opinion_items_intake(actor=None, items=parse_items(raw[s : s + batch]))
         lat.append(time.perf_counter() - t)
+        queries.append(len(ctx.captured_queries))
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
     tracemalloc.start()
     services.opinion_items_intake(actor=None, items=parse_items([{**r, "url": r["url"] + "?x"} for r in raw[:batch]]))
     peak = tracemalloc.get_traced_memory()[1]
@@ -69,7 +90,9 @@ def main(n: int = 5000, batch: int = 500) -> dict[str, float]:
     lat.sort()
     result = {
         "items": n - 20, "batch": batch, "seconds": round(total, 2), "items_per_s": round((n - 20) / total, 1),
+        "cpu_s": round(cpu, 2), "items_per_cpu_s": round((n - 20) / cpu, 1),
         "batch_p50_s": round(statistics.median(lat), 3), "batch_p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3),
+        "queries_per_batch_p50": int(statistics.median(queries)), "queries_per_batch_max": max(queries),
         "peak_traced_mib_one_batch": round(peak / 2**20, 1),
         "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
     }
@@ -80,4 +103,5 @@ def main(n: int = 5000, batch: int = 500) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(*(int(a) for a in args[:2]), profile="--profile" in sys.argv)

@@ -44,6 +44,7 @@ def restore_seed_data() -> None:
 
     import_module("griddesk.notifications.migrations.0002_seed_thresholds_and_schedule").seed(apps, None)
     import_module("griddesk.assessment.migrations.0002_seed_rules_and_search_index").seed(apps, None)
+    import_module("griddesk.assessment.migrations.0004_seed_rollup_schedule").seed(apps, None)
     import_module("griddesk.opinion.migrations.0002_seed_risk_settings_and_schedule").seed(apps, None)
     import_module("griddesk.opinion.migrations.0004_seed_burst_schedule").seed(apps, None)
     import_module("griddesk.notifications.migrations.0004_seed_working_hours_threshold").seed(apps, None)

@@ -28,7 +28,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, TypeVar
 
-__all__ = ["DEFAULT_BURST", "BurstConfig", "BurstPoint", "bucket_counts", "detect", "latest_by_key", "strength"]
+__all__ = [
+    "DEFAULT_BURST",
+    "BurstConfig",
+    "BurstPoint",
+    "bucket_counts",
+    "detect",
+    "hour_end",
+    "latest_by_key",
+    "points_at",
+    "strength",
+]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -134,3 +144,34 @@ def latest_by_key(
         series = bucket_counts(times, end=end, buckets=config.history, bucket=config.bucket)
         result[key] = detect(series, config)[-1]
     return result
+
+
+def hour_end(t: datetime, bucket: timedelta) -> datetime:
+    """The end of the clock bucket holding ``t`` (buckets aligned on the Unix
+    epoch, so whole hours in UTC and in Asia/Shanghai alike): ``t`` itself when
+    it lies exactly on a boundary, so the bucket is ``(end − bucket, end]``."""
+    span = bucket.total_seconds()
+    ts = t.timestamp()
+    k = math.ceil(ts / span)
+    return t + timedelta(seconds=k * span - ts)
+
+
+def points_at(
+    times: Sequence[datetime], at: Iterable[datetime], *, config: BurstConfig = DEFAULT_BURST
+) -> dict[datetime, BurstPoint]:
+    """Each time in ``at`` judged *at its own time*: the point of the clock
+    bucket holding it, against the ``config.history`` buckets before that one.
+
+    For back-filled items (published hours or days ago): one series of clock
+    buckets from the earliest bucket's history to the latest bucket, detected
+    once, so a batch spread over many hours costs one pass per key."""
+    wanted = list(at)
+    if not wanted:
+        return {}
+    ends = {a: hour_end(a, config.bucket) for a in wanted}
+    last = max(ends.values())
+    first = min(ends.values())
+    span = config.bucket.total_seconds()
+    n = int(round((last - first).total_seconds() / span)) + config.history
+    points = detect(bucket_counts(times, end=last, buckets=n, bucket=config.bucket), config)
+    return {a: points[n - 1 - int(round((last - e).total_seconds() / span))] for a, e in ends.items()}

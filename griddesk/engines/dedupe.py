@@ -33,8 +33,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 __all__ = [
     "DEFAULT_NEAR",
     "NearConfig",
+    "NearIndex",
     "canonical_url",
     "dedupe_key",
+    "dedupe_keys",
     "hamming",
     "jaccard",
     "near_duplicate",
@@ -84,6 +86,17 @@ def dedupe_key(url: str, text: str) -> str:
     if canon:
         return "u:" + hashlib.sha1(canon.encode()).hexdigest()
     return "t:" + hashlib.sha1(text_key(text).encode()).hexdigest()
+
+
+def dedupe_keys(url: str, text: str) -> tuple[str, str]:
+    """``(dedupe_key(url, text), sha1 of the text key)`` with the text key
+    computed once ("" and "" for a text without letters or digits)."""
+    key = text_key(text)
+    if not key:
+        return "", ""
+    text_hash = hashlib.sha1(key.encode()).hexdigest()
+    canon = canonical_url(url)
+    return ("u:" + hashlib.sha1(canon.encode()).hexdigest() if canon else "t:" + text_hash), text_hash
 
 
 @functools.lru_cache(maxsize=16384)
@@ -160,3 +173,49 @@ def nearest(
         if j >= config.min_jaccard and (best is None or j > best[1]):
             best = (cid, j)
     return best
+
+
+class NearIndex:
+    """:func:`nearest` for many texts against the same candidates: the SimHash
+    distances to every candidate in one vectorised pass (numpy XOR + bit count)
+    instead of a Python loop per candidate; Jaccard only for the few within
+    ``max_distance``. Candidates added later (new stories of the same batch)
+    are searched too. Same answers as :func:`nearest` (best Jaccard; the first
+    candidate wins a tie)."""
+
+    def __init__(self, candidates: Iterable[tuple[int, int, str]], config: NearConfig = DEFAULT_NEAR) -> None:
+        self.config = config
+        self._ids: list[int] = []
+        self._texts: list[str] = []
+        hashes: list[int] = []
+        for cid, chash, ctext in candidates:
+            self._ids.append(cid)
+            self._texts.append(ctext)
+            hashes.append(to_unsigned(chash))
+        self._hashes = np.array(hashes, dtype=np.uint64)
+        self._extra: list[tuple[int, int, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._extra)
+
+    def add(self, cid: int, chash: int, text: str) -> None:
+        self._extra.append((cid, chash, text))
+
+    def nearest(self, text: str, text_hash: int | None = None) -> tuple[int, float] | None:
+        h = to_unsigned(simhash(text) if text_hash is None else text_hash)
+        mine = shingles(text)
+        best: tuple[int, float] | None = None
+        # Newest first, as the candidates were given: the batch's own new stories.
+        for cid, chash, ctext in reversed(self._extra):
+            if hamming(h, chash) > self.config.max_distance:
+                continue
+            j = jaccard(mine, shingles(ctext))
+            if j >= self.config.min_jaccard and (best is None or j > best[1]):
+                best = (cid, j)
+        if len(self._hashes):
+            dist = np.bitwise_count(self._hashes ^ np.uint64(h))
+            for i in np.flatnonzero(dist <= self.config.max_distance).tolist():
+                j = jaccard(mine, shingles(self._texts[i]))
+                if j >= self.config.min_jaccard and (best is None or j > best[1]):
+                    best = (self._ids[i], j)
+        return best

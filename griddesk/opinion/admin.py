@@ -74,9 +74,9 @@ class RiskKeywordAdmin(AuditedRuleAdmin):
 
 @admin.register(OpinionSource)
 class OpinionSourceAdmin(AuditedRuleAdmin):
-    list_display = ["name", "kind", "url", "active", "poll_minutes", "last_polled_at", "last_status"]
+    list_display = ["name", "kind", "url", "active", "poll_minutes", "last_polled_at", "last_status", "failures", "next_poll_at"]
     list_filter = ["kind", "active"]
-    readonly_fields = ["last_polled_at", "last_status"]
+    readonly_fields = ["last_polled_at", "last_status", "last_error", "last_error_at", "failures", "next_poll_at"]
 
 
 class _ReadOnly(admin.ModelAdmin):

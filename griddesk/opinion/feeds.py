@@ -9,10 +9,12 @@ and clustered exactly like API items; a bad entry is skipped with its reason.
 from __future__ import annotations
 
 import logging
+import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -42,25 +44,54 @@ class PollReport:
     existing: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     failure: str = ""
+    not_modified: bool = False
 
     def summary(self) -> str:
         if self.failure:
             return self.failure[:300]
+        if self.not_modified:
+            return _("Not modified since the last poll (HTTP 304)")
         return _("%(n)d entries: %(c)d new, %(e)d known, %(x)d refused") % {
             "n": self.fetched, "c": self.created, "e": self.existing, "x": len(self.errors)
         }
 
 
-def fetch(url: str) -> bytes:
-    req = urllib.request.Request(url, headers={"User-Agent": "GridDesk-opinion/1.0"})
+@dataclass(frozen=True)
+class Fetched:
+    """A fetch result: ``not_modified`` for a 304 (the feed is unchanged since
+    the validators we sent), else the body and the new validators."""
+
+    body: bytes = b""
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False
+
+
+def fetch_conditional(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
+    headers = {"User-Agent": "GridDesk-opinion/1.0"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    req = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as resp:  # noqa: S310 (admin-configured http(s) URL)
             data: bytes = resp.read(MAX_FEED_BYTES + 1)
+            new_etag = resp.headers.get("ETag", "") or ""
+            new_modified = resp.headers.get("Last-Modified", "") or ""
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return Fetched(etag=etag, last_modified=last_modified, not_modified=True)
+        raise FeedError(_("The feed could not be fetched: HTTP %(code)s") % {"code": exc.code}) from exc
     except (OSError, ValueError) as exc:
         raise FeedError(_("The feed could not be fetched: %(error)s") % {"error": exc}) from exc
     if len(data) > MAX_FEED_BYTES:
         raise FeedError(_("The feed is larger than %(mb)d MB.") % {"mb": MAX_FEED_BYTES // (1024 * 1024)})
-    return data
+    return Fetched(body=data, etag=new_etag[:300], last_modified=new_modified[:100])
+
+
+def fetch(url: str) -> bytes:
+    return fetch_conditional(url).body
 
 
 def _text(el: ET.Element | None) -> str:
@@ -116,13 +147,47 @@ def parse(data: bytes) -> list[dict[str, str]]:
     return entries
 
 
-def poll_source(source: OpinionSource, *, now: datetime | None = None) -> PollReport:
+#: Feeds fetched at the same time (network waits only; parsing and intake stay
+#: sequential in the calling thread, which alone touches the database).
+FETCH_WORKERS = 4
+#: Longest back-off after repeated failures.
+MAX_BACKOFF = timedelta(hours=24)
+
+
+def backoff(poll_minutes: int, failures: int) -> timedelta:
+    """After the n-th consecutive failure the feed rests 2ⁿ × its interval (≤ 24 h)."""
+    if failures <= 0:
+        return timedelta(0)
+    return min(timedelta(minutes=max(1, poll_minutes)) * 2 ** min(failures, 16), MAX_BACKOFF)
+
+
+def _fetch_for(source: OpinionSource) -> Fetched | FeedError:
+    try:
+        return fetch_conditional(source.url, etag=source.etag, last_modified=source.last_modified)
+    except FeedError as exc:
+        return exc
+
+
+def poll_source(source: OpinionSource, *, now: datetime | None = None, fetched: Fetched | FeedError | None = None) -> PollReport:
+    """Poll one source: a conditional GET (If-None-Match / If-Modified-Since
+    from the last 200), then the entries through the ordinary intake. A 304
+    costs nothing more. A failure is stored as the source's last error and
+    backs the source off; a success clears both."""
     from .services import opinion_items_intake
 
     report = PollReport(source=source.name)
     now = now or timezone.now()
+    result = fetched if fetched is not None else _fetch_for(source)
+    validators: dict[str, str] = {}
     try:
-        entries = parse(fetch(source.url))
+        if isinstance(result, FeedError):
+            raise result
+        if result.not_modified:
+            report.not_modified = True
+            entries: list[dict[str, str]] = []
+        else:
+            entries = parse(result.body)
+            validators = {"etag": result.etag, "last_modified": result.last_modified}
     except FeedError as exc:
         report.failure = str(exc)
     else:
@@ -133,7 +198,7 @@ def poll_source(source: OpinionSource, *, now: datetime | None = None) -> PollRe
              "source_kind": source.kind, "source_name": source.name}
             for e in entries
         ]
-        results = opinion_items_intake(actor=None, items=parse_items(raw), via=OpinionItem.Via.FEED, source=source)
+        results = opinion_items_intake(actor=None, items=parse_items(raw), via=OpinionItem.Via.FEED, source=source) if raw else []
         for r in results:
             if r.status == "created":
                 report.created += 1
@@ -141,7 +206,18 @@ def poll_source(source: OpinionSource, *, now: datetime | None = None) -> PollRe
                 report.existing += 1
             else:
                 report.errors.append({"index": r.index, "url": entries[r.index].get("url", ""), "errors": r.errors})
-    OpinionSource.objects.filter(pk=source.pk).update(last_polled_at=now, last_status=report.summary())
+    if report.failure:
+        failures = source.failures + 1
+        OpinionSource.objects.filter(pk=source.pk).update(
+            last_polled_at=now, last_status=report.summary(), last_error=report.failure[:300], last_error_at=now,
+            failures=failures, next_poll_at=now + backoff(source.poll_minutes, failures),
+        )
+        source.failures = failures
+    else:
+        OpinionSource.objects.filter(pk=source.pk).update(
+            last_polled_at=now, last_status=report.summary(), failures=0, next_poll_at=None, **validators,
+        )
+        source.failures = 0
     if report.failure or report.errors:
         log.warning("feed %s: %s %s", source.name, report.summary(), report.errors[:5])
     return report
@@ -150,6 +226,22 @@ def poll_source(source: OpinionSource, *, now: datetime | None = None) -> PollRe
 def due_sources(now: datetime) -> list[OpinionSource]:
     out = []
     for s in OpinionSource.objects.filter(active=True).exclude(url="").select_related("area"):
+        if s.next_poll_at is not None and s.next_poll_at > now:
+            continue  # backing off after failures
         if s.last_polled_at is None or (now - s.last_polled_at).total_seconds() >= s.poll_minutes * 60:
             out.append(s)
     return out
+
+
+def poll_due(*, now: datetime) -> dict[str, str]:
+    """Poll every due source: fetched concurrently (up to ``FETCH_WORKERS``),
+    then parsed and taken in one after the other."""
+    sources = due_sources(now)
+    if not sources:
+        return {}
+    if len(sources) == 1:
+        fetched = [_fetch_for(sources[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(sources))) as pool:
+            fetched = list(pool.map(_fetch_for, sources))
+    return {s.name: poll_source(s, now=now, fetched=f).summary() for s, f in zip(sources, fetched)}

@@ -58,6 +58,7 @@ class StoryAction(models.TextChoices):
     FEED_BACK = "feed_back", _("Feed back the result")
     ARCHIVE = "archive", _("Archive")
     EMERGENCY = "emergency", _("Start the service emergency plan")
+    RESCORE = "rescore", _("Risk re-evaluated")
 
 
 class OpinionSource(models.Model):
@@ -74,6 +75,15 @@ class OpinionSource(models.Model):
     )
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_status = models.CharField(_("last poll result"), max_length=300, blank=True)
+    # Conditional requests: the validators of the last 200 response, sent back
+    # as If-None-Match / If-Modified-Since (a 304 costs no parsing, no intake).
+    etag = models.CharField(_("ETag"), max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(_("Last-Modified"), max_length=100, blank=True, editable=False)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    #: Not polled before this time (the interval, doubled per consecutive failure).
+    next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opinion source")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from griddesk.customers.masking import mask_phone
 from griddesk.organisation.access import Actor
+from griddesk.workorders.models import Report
 
 from . import selectors
 from .analysis import normalise
@@ -158,3 +160,14 @@ def story_detail(user: Any, actor: Actor, s: Story) -> dict[str, Any]:
         }
     )
     return body
+
+
+def report_summary(report: Report) -> str:
+    """The confirmed investigation report as the story's handling result."""
+    lines = [
+        _("Investigation findings: %(text)s") % {"text": report.findings.strip()},
+        _("Responsibility: %(text)s") % {"text": report.responsibility.strip()},
+        _("Rectification: %(text)s") % {"text": report.rectification.strip()},
+        _("Company at fault: %(yes_no)s") % {"yes_no": _("yes") if report.company_at_fault else _("no")},
+    ]
+    return "\n".join(lines)

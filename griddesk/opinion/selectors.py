@@ -167,3 +167,12 @@ def story_for_order(number: str) -> Story | None:
 
 def monitor_departments() -> QuerySet[Department]:
     return Department.objects.filter(type__in=workflow.MONITOR_DEPARTMENT_TYPES, active=True)
+
+
+def story_order_report(story: Story) -> Any:
+    """The latest investigation report of the story's work order (or None)."""
+    from griddesk.workorders.models import Report
+
+    if not story.work_order_id:
+        return None
+    return Report.objects.filter(order_id=story.work_order_id).select_related("confirmed_by").order_by("-pk").first()

@@ -93,8 +93,9 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     items = list(selectors.story_items(story)[:200])
     shown = _highlight(actor, request, items)
     allowed = selectors.story_allowed_actions(actor, story)
+    report = selectors.story_order_report(story)
     return render(request, "opinion/story.html", {
-        "story": story, "items": shown, "events": selectors.story_events(story),
+        "story": story, "report": report, "report_summary": presenters.report_summary(report) if report else "", "items": shown, "events": selectors.story_events(story),
         "emergencies": selectors.story_emergencies(story), "allowed": allowed,
         "levels": RiskLevel.choices, "emergency_levels": EmergencyLevel.choices,
         "action_labels": {c.value: c.label for c in StoryAction},

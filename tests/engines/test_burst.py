@@ -79,3 +79,37 @@ def test_invalid_input_is_refused() -> None:
         BurstConfig(alpha=0)
     with pytest.raises(ValueError):
         detect([1, -1])
+
+
+# ---------------------------------------------------------------- judged at their own time
+
+
+def test_hour_end_is_the_end_of_the_clock_bucket() -> None:
+    from griddesk.engines.burst import hour_end
+
+    h = timedelta(hours=1)
+    t = datetime(2026, 11, 28, 14, 25, 7, tzinfo=UTC)
+    assert hour_end(t, h) == datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    assert hour_end(datetime(2026, 11, 28, 15, 0, tzinfo=UTC), h) == datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+
+
+def test_points_at_judges_a_backfilled_storm_at_its_own_hour() -> None:
+    from griddesk.engines.burst import points_at
+
+    now = datetime(2026, 11, 28, 12, 30, tzinfo=UTC)
+    rng = random.Random(3)
+    quiet = [now - timedelta(hours=h, minutes=rng.randint(0, 59)) for h in range(5, 24 * 9, 7)]
+    storm_hour = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    storm = [storm_hour + timedelta(minutes=3 * i + 1) for i in range(15)]
+    later = [datetime(2026, 11, 27, 9, 10, tzinfo=UTC)]
+    times = quiet + storm + later
+    pts = points_at(times, storm + later + quiet[:3])
+    assert all(pts[t].burst and pts[t].count == 15 for t in storm)
+    assert not pts[later[0]].burst and not any(pts[t].burst for t in quiet[:3])
+    # Judged at "now" (the old behaviour) the same storm is quiet history.
+    assert not latest_by_key([("k", t) for t in times], end=now)["k"].burst
+    # Identical to a direct series ending at the storm's hour.
+    direct = detect(bucket_counts(times, end=storm_hour + timedelta(hours=1), buckets=DEFAULT_BURST.history,
+                                  bucket=DEFAULT_BURST.bucket))[-1]
+    assert pts[storm[0]].count == direct.count and pts[storm[0]].burst == direct.burst
+    assert points_at(times, []) == {}

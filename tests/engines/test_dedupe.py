@@ -69,3 +69,38 @@ def test_signed_round_trip_and_empty_text() -> None:
         assert to_unsigned(s) == h
     assert simhash("") == 0 and shingles("！！") == frozenset()
     assert jaccard(frozenset(), frozenset()) == 1.0
+
+
+def test_near_index_gives_the_same_answers_as_nearest() -> None:
+    import random
+
+    from griddesk.engines.dedupe import NearConfig, NearIndex
+
+    rng = random.Random(7)
+    towns = ["城关", "临湖", "青山", "白沙", "城西", "石门"]
+    lines = ["{t}镇整片停电，已经两个小时了，冰箱里的东西都要化了", "{t}镇电费比上个月多了两百多，电表是不是有问题",
+             "感谢{t}供电所的师傅冒雨抢修，半夜就来电了"]
+    texts = [rng.choice(lines).format(t=rng.choice(towns)) + "第" + str(rng.randint(1, 30)) + "条" for _ in range(300)]
+    candidates = [(i + 1, to_signed(simhash(t)), t) for i, t in enumerate(texts[:200])]
+    for cfg in (NearConfig(), NearConfig(max_distance=6, min_jaccard=0.8)):
+        index = NearIndex(candidates, cfg)
+        assert len(index) == 200
+        for t in texts[200:] + [STORM, REPOST, "完全无关的一句话"]:
+            assert index.nearest(t, simhash(t)) == nearest(t, candidates, cfg)
+    # Added candidates are searched, newest first, before the given ones.
+    index = NearIndex(candidates)
+    index.add(-1, simhash(STORM), STORM)
+    assert index.nearest(REPOST) == nearest(REPOST, [(-1, simhash(STORM), STORM), *candidates])
+    assert index.nearest(REPOST) is not None and index.nearest(REPOST)[0] == -1  # type: ignore[index]
+    assert NearIndex([]).nearest(STORM) is None
+
+
+def test_dedupe_keys_agree_with_dedupe_key() -> None:
+    from griddesk.engines.dedupe import dedupe_keys
+
+    for url, text in [("", STORM), ("https://www.example.com/a?utm_source=x", STORM), ("", "！！ ？"), ("  ", REPOST)]:
+        key, text_hash = dedupe_keys(url, text)
+        if not text_key(text):
+            assert (key, text_hash) == ("", "")
+            continue
+        assert key == dedupe_key(url, text) and text_hash == dedupe_key("", text)[2:]
