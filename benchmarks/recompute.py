@@ -13,8 +13,24 @@ on its own connection keeps updating random orders (``SELECT … FOR UPDATE`` +
 ``UPDATE``, like an action) and records how long it waits: the table is never
 locked, a row at most for one batch.
 
-Prints one JSON line: load time, orders examined/changed, seconds, orders/s,
-batch lock-hold p50/p99/max, probe wait p50/p99/max, peak RSS.
+Scenarios (``--scenarios``, default all three, in this order):
+
+``worst``     every order open with a stale provisional deadline and received
+              times shifted so that the newest order arrives on 2027-01-04 12:00
+              (Asia/Shanghai); a range covering every window → every deadline
+              moves (each an UPDATE + an event). Leaves every deadline correct.
+``confirm``   the realistic year-end case: 2027's notice (2027-01-01 a
+              holiday) is entered and 2027 confirmed → only the windows that
+              touch 2027 (the orders spanning 2026-12-30 … 2027-01-04) are
+              candidates; rows whose deadline/flags do not change are not written.
+``override``  one override date in the middle of the data (a working day
+              becomes a holiday) → the windows containing it.
+
+Per scenario: candidates/changed, seconds, orders/s, batch lock-hold
+p50/p99/max, probe wait p50/p99/max, and the CPU seconds of this process and
+of the PostgreSQL backend serving it (utime+stime from /proc/PID/stat, the
+machine is shared: wall time is noisy, CPU seconds much less so).
+Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -24,11 +40,10 @@ import json
 import os
 import random
 import resource
-import statistics
 import sys
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,6 +62,8 @@ def main() -> dict[str, object]:
     ap.add_argument("--orders", type=int, default=1_000_000)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--no-load", action="store_true")
+    ap.add_argument("--scenarios", default="worst,confirm,override")
+    ap.add_argument("--keep", action="store_true", help="skip the setup UPDATE (deadlines as a previous run left them)")
     args = ap.parse_args()
 
     import django
@@ -67,70 +84,117 @@ def main() -> dict[str, object]:
         out["load_s"] = round(time.perf_counter() - t, 1)
 
     table = connection.ops.quote_name(WorkOrder._meta.db_table)
-    with connection.cursor() as cur:
-        t = time.perf_counter()
-        cur.execute(
-            f"UPDATE {table} SET state = 'investigating', deadline_provisional = true, overdue = false, "
-            f"deadline_at = COALESCE(deadline_at, received_at) - interval '1 second', closed_at = NULL"
-        )
-        cur.execute(f"VACUUM ANALYZE {table}")
-        out["setup_s"] = round(time.perf_counter() - t, 1)
-        cur.execute(f"SELECT count(*), min(id), max(id) FROM {table}")
-        n, lo, hi = cur.fetchone()
-    out["open_orders"] = n
-
-    # The probe: an action-like row lock + update on random orders, on its own connection.
-    stop = threading.Event()
-    waits: list[float] = []
-
-    def probe() -> None:
-        rng = random.Random(1)
-        try:
-            while not stop.is_set():
-                pk = rng.randint(lo, hi)
-                t0 = time.perf_counter()
-                with transaction.atomic():
-                    row = WorkOrder.objects.select_for_update().filter(pk=pk).only("pk", "urge_count").first()
-                    if row is not None:
-                        WorkOrder.objects.filter(pk=pk).update(urge_count=row.urge_count)
-                waits.append(time.perf_counter() - t0)
-                time.sleep(0.02)
-        finally:
-            connections.close_all()
-
-    batches: list[float] = []
-
-    def progress(examined: int, changed: int, seconds: float) -> None:
-        batches.append(seconds)
-        if len(batches) % 100 == 0:
-            print(f"  {examined:,} examined, last batch {seconds * 1000:.0f} ms", file=sys.stderr, flush=True)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
     t = time.perf_counter()
-    summary = services.deadlines_recompute(
-        first=date(2024, 1, 1), last=date(2027, 12, 31), reason="benchmark", batch_size=args.batch, progress=progress
-    )
-    seconds = time.perf_counter() - t
-    stop.set()
-    thread.join(10)
-    out.update(
-        {
-            "examined": summary["examined"],
+    if not args.keep:
+        with connection.cursor() as cur:
+            # Newest order received 2027-01-04 12:00 local: the open orders at year end.
+            cur.execute(
+                f"UPDATE {table} SET state = 'investigating', deadline_provisional = true, overdue = false, "
+                f"received_at = received_at + (timestamptz '2027-01-04 12:00+08' - (SELECT max(received_at) FROM {table})), "
+                f"deadline_at = received_at + (timestamptz '2027-01-04 12:00+08' - (SELECT max(received_at) FROM {table})) "
+                f"- interval '1 second', closed_at = NULL, stage = '', stage_deadline_at = NULL, stage_started_at = NULL"
+            )
+            cur.execute(f"VACUUM ANALYZE {table}")
+            out["setup_s"] = round(time.perf_counter() - t, 1)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*), min(id), max(id), min(received_at), max(received_at) FROM {table}")
+        n, lo, hi, rmin, rmax = cur.fetchone()
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    out["open_orders"] = n
+    out["received_range"] = [str(rmin), str(rmax)]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu() -> float:
+        try:
+            with open(f"/proc/{backend}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            return float("nan")
+
+    from griddesk.organisation.access import Actor
+    from griddesk.sla.models import CalendarOverride
+
+    admin = Actor(user=None, role="admin", department=None)  # type: ignore[arg-type]
+
+    def run(name: str, first: date, last: date) -> None:
+        stop = threading.Event()
+        waits: list[float] = []
+
+        def probe() -> None:
+            rng = random.Random(1)
+            try:
+                while not stop.is_set():
+                    pk = rng.randint(lo, hi)
+                    t0 = time.perf_counter()
+                    with transaction.atomic():
+                        row = WorkOrder.objects.select_for_update().filter(pk=pk).only("pk", "urge_count").first()
+                        if row is not None:
+                            WorkOrder.objects.filter(pk=pk).update(urge_count=row.urge_count)
+                    waits.append(time.perf_counter() - t0)
+                    time.sleep(0.02)
+            finally:
+                connections.close_all()
+
+        batches: list[float] = []
+
+        def progress(examined: int, changed: int, seconds: float) -> None:
+            batches.append(seconds)
+            if len(batches) % 100 == 0:
+                print(f"  {name}: {examined:,} examined, last batch {seconds * 1000:.0f} ms", file=sys.stderr, flush=True)
+
+        thread = threading.Thread(target=probe, daemon=True)
+        thread.start()
+        load_before = open("/proc/loadavg").read().split()[:3]
+        cpu_db, cpu_me, t = backend_cpu(), time.process_time(), time.perf_counter()
+        summary = services.deadlines_recompute(first=first, last=last, reason=f"benchmark {name}", batch_size=args.batch, progress=progress)
+        seconds = time.perf_counter() - t
+        cpu_me, cpu_db = time.process_time() - cpu_me, backend_cpu() - cpu_db
+        stop.set()
+        thread.join(10)
+        out[name] = {
+            "range": [first.isoformat(), last.isoformat()],
+            "candidates": summary["examined"],
             "recomputed": summary["recomputed"],
+            "still_provisional": summary["still_provisional"],
             "recompute_s": round(seconds, 1),
-            "orders_per_s": round(summary["examined"] / seconds),
+            "changed_per_s": round(summary["recomputed"] / seconds) if seconds else 0,
+            "cpu_s_db_backend": round(cpu_db, 1),
+            "cpu_s_python": round(cpu_me, 1),
             "batch_ms_p50": round(pct(batches, 50) * 1000, 1),
             "batch_ms_p99": round(pct(batches, 99) * 1000, 1),
             "batch_ms_max": round(max(batches, default=0) * 1000, 1),
+            "batches": len(batches),
             "probe_n": len(waits),
             "probe_ms_p50": round(pct(waits, 50) * 1000, 1),
             "probe_ms_p99": round(pct(waits, 99) * 1000, 1),
             "probe_ms_max": round(max(waits, default=0) * 1000, 1),
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "mean_batch_ms": round(statistics.mean(batches) * 1000, 1) if batches else 0,
+            "loadavg_before": load_before,
+            "loadavg_after": open("/proc/loadavg").read().split()[:3],
         }
-    )
+        print(json.dumps({name: out[name]}), file=sys.stderr, flush=True)
+
+    for name in args.scenarios.split(","):
+        if name == "worst":
+            run("worst", rmin.date() - timedelta(days=1), date(2027, 12, 31))
+        elif name == "confirm":
+            # 2027's notice: New Year's Day a holiday (entered like an administrator would), year confirmed.
+            CalendarOverride.objects.update_or_create(
+                day=date(2027, 1, 1), defaults={"is_workday": False, "source_notice": "benchmark 2027 notice"}
+            )
+            with transaction.atomic():
+                services._confirm(actor=admin, year=2027, notice="benchmark 2027 notice")
+            run("confirm", date(2027, 1, 1), date(2027, 12, 31))
+        elif name == "override":
+            mid = (rmin + (rmax - rmin) / 2).date()
+            while mid.weekday() >= 5:
+                mid += timedelta(days=1)
+            CalendarOverride.objects.update_or_create(
+                day=mid, defaults={"is_workday": False, "source_notice": "benchmark override"}
+            )
+            run("override", mid, mid)
+    out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM workorders_workorderevent WHERE action = 'deadline'")
         out["deadline_events"] = cur.fetchone()[0]

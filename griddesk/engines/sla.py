@@ -280,3 +280,45 @@ def suspension_extension(
     if kind == "working_hours":
         return working_minutes_between(suspended_at, resumed_at, calendar, hours=hours, tz=tz)
     return int((resumed_at - suspended_at).total_seconds() // 60)
+
+
+# ------------------------------------------------------------------ stage clock
+
+#: Actions that end the fault-repair ``arrival`` stage. There is no "arrived"
+#: action in the workflow: the first record of someone on site is the
+#: station's findings; a submitted report implies the site was visited.
+ARRIVAL_STOP_ACTIONS: Final[frozenset[str]] = frozenset({"station_findings", "submit_report"})
+#: Order types whose intake starts the ``arrival`` stage (when a policy matches).
+ARRIVAL_ORDER_TYPES: Final[frozenset[str]] = frozenset({"fault_repair"})
+
+#: Sentinel of :func:`stage_after`: the current stage keeps running.
+KEEP: Final = "=keep"
+
+
+def stage_at_intake(order_type: str, has_arrival_policy: bool) -> str:
+    """The stage whose clock starts at receipt: fault repair's ``arrival`` (when
+    an arrival policy matches), else ``forward`` (the 95598 station forwards)."""
+    if order_type in ARRIVAL_ORDER_TYPES and has_arrival_policy:
+        return "arrival"
+    return "forward"
+
+
+def stage_after(current: str, action: str) -> str:
+    """The stage whose clock runs after ``action`` on an order in stage
+    ``current`` ("" = none): :data:`KEEP` (no change), "" (stage clock stops) or
+    a new stage (its clock starts at the action's time).
+
+    - ``forward`` → ``grade`` (the specialist now has to grade);
+    - ``grade`` → none (the handling deadline alone runs);
+    - ``arrival`` runs through forwarding and grading until one of
+      :data:`ARRIVAL_STOP_ACTIONS`; with one stage slot per order, a fault
+      repair's forward/grade limits are not watched (the arrival limit,
+      minutes, is the tighter one).
+    """
+    if current == "arrival":
+        return "" if action in ARRIVAL_STOP_ACTIONS else KEEP
+    if current == "forward" and action == "forward":
+        return "grade"
+    if current in ("forward", "grade") and action == "grade":
+        return ""
+    return KEEP

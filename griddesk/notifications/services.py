@@ -83,6 +83,34 @@ def render(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
     raise ValueError(kind)
 
 
+def stage_label(stage: str) -> str:
+    labels = {
+        "forward": _("forwarding by the 95598 station"),
+        "grade": _("grading by the service specialist"),
+        "arrival": _("arrival on site"),
+    }
+    return str(labels.get(stage, stage))
+
+
+def render_stage(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
+    """Notices of the stage clock (``WorkOrder.stage_deadline_at``)."""
+    n = order.number
+    deadline = _local(order.stage_deadline_at) if order.stage_deadline_at else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        stage = stage_label(order.stage)
+        if kind == Kind.WARNING:
+            return (
+                _("Work order %(number)s: the limit for %(stage)s is near") % {"number": n, "stage": stage},
+                _("Stage limit %(deadline)s; %(reason)s.") % {"deadline": deadline, "reason": extra.get("reason", "")},
+            )
+        if kind == Kind.OVERDUE:
+            return (
+                _("Work order %(number)s: the limit for %(stage)s has passed") % {"number": n, "stage": stage},
+                _("The stage limit %(deadline)s has passed.") % {"deadline": deadline},
+            )
+    raise ValueError(kind)
+
+
 # ------------------------------------------------------------------ creating
 
 

@@ -20,7 +20,7 @@ from griddesk.workorders.models import LeadAssignment, TimeLimitRule, WorkOrder
 from . import services
 from .models import Kind, WatchThreshold
 from .selectors import Audience
-from .services import Notice, deadline_key, render
+from .services import Notice, deadline_key, render, render_stage
 
 CHUNK = 2000
 
@@ -114,7 +114,78 @@ def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
             _process(batch, thresholds, audience, now, counts, clock)
             batch = []
     _process(batch, thresholds, audience, now, counts, clock)
+    _watch_stages(now, thresholds, audience, counts)
     return dict(counts)
+
+
+def _watch_stages(now: datetime, thresholds: list[WatchThreshold], audience: Audience, counts: Counter[str]) -> None:
+    """The stage clock (``WorkOrder.stage_deadline_at``: forwarding, grading,
+    fault-repair arrival): warn once per ``fraction_used`` threshold (the
+    hours-left thresholds are meant for days-long handling limits and would fire
+    at once on a 2-hour stage), and once the stage limit passes set
+    ``stage_overdue`` (row lock, ``stage_overdue`` event) and tell the people
+    responsible once. Only orders with a running stage clock are scanned (a
+    partial index: a few per cent of the open orders)."""
+    fractions = [t for t in thresholds if t.fraction_used is not None]
+    orders = (
+        WorkOrder.objects.filter(state__in=[s.value for s in OPEN_STATES], stage_deadline_at__isnull=False)
+        .exclude(stage="")
+        .select_related("company")
+        .only("id", "number", "state", "stage", "stage_started_at", "stage_deadline_at", "stage_overdue", "company__path")
+        .order_by()
+    )
+    batch: list[WorkOrder] = []
+    for order in orders.iterator(chunk_size=CHUNK):
+        batch.append(order)
+        if len(batch) >= CHUNK:
+            _process_stages(batch, fractions, audience, now, counts)
+            batch = []
+    _process_stages(batch, fractions, audience, now, counts)
+
+
+def _process_stages(
+    batch: list[WorkOrder], fractions: list[WatchThreshold], audience: Audience, now: datetime, counts: Counter[str]
+) -> None:
+    if not batch:
+        return
+    leads: dict[int, list[int]] = {}
+    for order_id, dept_id in LeadAssignment.objects.filter(order_id__in=[o.pk for o in batch]).values_list(
+        "order_id", "department_id"
+    ):
+        leads.setdefault(order_id, []).append(dept_id)
+    notices: list[Notice] = []
+    newly_overdue: list[int] = []
+    for o in batch:
+        assert o.stage_deadline_at is not None
+        counts["stage_orders"] += 1
+        dk = deadline_key(o.stage_deadline_at)
+        people = audience.responsible(leads.get(o.pk, []), o.company.path)
+        if now > o.stage_deadline_at:
+            counts["stage_overdue_orders"] += 1
+            if not o.stage_overdue:
+                newly_overdue.append(o.pk)
+            title, body = render_stage(Kind.OVERDUE, o)
+            notices += [
+                Notice(u, o.pk, Kind.OVERDUE, title, body, f"stage-overdue:{o.stage}:{o.number}:{dk}:{u}") for u in people
+            ]
+            continue
+        start = o.stage_started_at
+        total = o.stage_deadline_at - start if start is not None else timedelta(0)
+        for t in fractions:
+            if total <= timedelta(0) or (now - start) < total * float(t.fraction_used):  # type: ignore[arg-type, operator]
+                continue
+            counts["stage_thresholds_crossed"] += 1
+            title, body = render_stage(Kind.WARNING, o, reason=_reason("fraction_used", t))
+            notices += [
+                Notice(u, o.pk, Kind.WARNING, title, body, f"stage-warning:{t.code}:{o.stage}:{o.number}:{dk}:{u}")
+                for u in people
+            ]
+    if newly_overdue:
+        from griddesk.sla.services import orders_mark_stage_overdue
+
+        counts["marked_stage_overdue"] += orders_mark_stage_overdue(order_ids=newly_overdue, now=now)
+    for note in services.notices_create(notices):
+        counts[f"stage_{note.kind}"] += 1
 
 
 def _process(

@@ -128,6 +128,21 @@ class ConfirmedYearAdmin(_AdminOnly):
 # Audited like the work-order rules (RuleChange before/after, workorders.services.rule_save).
 
 
+class _RecomputingRuleAdmin(AuditedRuleAdmin):
+    """Audited like the other rules; after the change commits, the affected open
+    orders' deadlines are recomputed in the background (``sla.services.sla_rule_save``)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.sla_rule_save(actor=request.user, instance=obj, created=not change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.sla_rule_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            services.sla_rule_delete(actor=request.user, instance=obj)
+
+
 class SlaPolicyForm(forms.ModelForm):
     class Meta:
         model = SlaPolicy
@@ -139,7 +154,7 @@ class SlaPolicyForm(forms.ModelForm):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(AuditedRuleAdmin):
+class SlaPolicyAdmin(_RecomputingRuleAdmin):
     form = SlaPolicyForm
     list_display = ["code", "stage", "kind", "amount", "order_types", "grades", "complexities", "channels", "area_types", "priority", "active"]
     list_filter = ["stage", "kind", "active"]
@@ -160,7 +175,7 @@ class BusinessHoursForm(forms.ModelForm):
 
 
 @admin.register(BusinessHours)
-class BusinessHoursAdmin(AuditedRuleAdmin):
+class BusinessHoursAdmin(_RecomputingRuleAdmin):
     form = BusinessHoursForm
     list_display = ["__str__", "start", "end"]
 
@@ -169,7 +184,7 @@ class BusinessHoursAdmin(AuditedRuleAdmin):
 
 
 @admin.register(DepartmentArea)
-class DepartmentAreaAdmin(AuditedRuleAdmin):
+class DepartmentAreaAdmin(_RecomputingRuleAdmin):
     list_display = ["department", "area_type"]
     list_filter = ["area_type"]
     raw_id_fields = ["department"]

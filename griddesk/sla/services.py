@@ -337,6 +337,47 @@ def orders_mark_overdue(*, order_ids: list[int], now: datetime | None = None) ->
     return marked
 
 
+def orders_mark_stage_overdue(*, order_ids: list[int], now: datetime | None = None) -> int:
+    """Set ``stage_overdue`` on these open orders whose running stage limit has
+    passed, each with a ``stage_overdue`` event (stage, policy, limit). Idempotent
+    like :func:`orders_mark_overdue`: already flagged, closed, suspended, no
+    stage or a moved limit → skipped."""
+    from django.db.models import F
+
+    from griddesk.workorders.models import WorkOrder
+
+    now = now or timezone.now()
+    marked = 0
+    for i in range(0, len(order_ids), RECOMPUTE_BATCH):
+        with transaction.atomic():
+            rows = list(
+                WorkOrder.objects.select_for_update()
+                .filter(
+                    pk__in=order_ids[i : i + RECOMPUTE_BATCH], stage_overdue=False, state__in=list(OPEN_STATES),
+                    stage_deadline_at__lt=now,
+                )
+                .exclude(stage="")
+                .only("pk", "version", "state", "stage", "stage_policy", "stage_deadline_at")
+                .order_by("pk")
+            )
+            if not rows:
+                continue
+            WorkOrder.objects.filter(pk__in=[r.pk for r in rows]).update(stage_overdue=True, version=F("version") + 1)
+            for r in rows:
+                r.version += 1
+            clock_events(
+                [
+                    (r, r.state, {"stage": r.stage, "stage_policy": r.stage_policy,
+                                  "stage_deadline_at": r.stage_deadline_at.isoformat() if r.stage_deadline_at else None})
+                    for r in rows
+                ],
+                action="stage_overdue",
+                at=now,
+            )
+            marked += len(rows)
+    return marked
+
+
 _EVENT_COLUMNS = ("order", "seq", "action", "actor", "actor_name", "at", "from_state", "to_state", "note", "data")
 
 
@@ -543,13 +584,20 @@ def deadlines_recompute(
     batch_size: int = RECOMPUTE_BATCH,
     now: datetime | None = None,
     progress: Callable[[int, int, float], None] | None = None,
+    all_rules: bool = False,
+    order_types: list[str] | None = None,
 ) -> dict[str, Any]:
     """Recompute the handling deadlines of open (and suspended) orders with the
     current calendar and SLA policies.
 
-    Candidates: every open order with a provisional deadline, plus (when a
-    changed date range [first, last] is given) every open order whose
-    (receipt day, due day] window contains a date in that range. Runs in
+    Candidates: when a changed date range [first, last] is given, the open
+    orders whose (receipt day, due day] window contains a date in that range
+    (a year's confirmation: the range is the year); without a range, every
+    provisional deadline; with ``all_rules`` (an SLA policy, business hours or
+    area edit), every open order, of ``order_types`` when given. Orders under a
+    ``natural`` policy do not depend on the calendar and are skipped after a
+    calendar change. The running stage limits are recomputed too
+    (:func:`stage_deadlines_recompute`). Runs in
     batches ordered by id, each its own short transaction that locks only its
     rows (``SELECT … FOR UPDATE``), so the work-order table is never locked
     for long and a concurrent grading is not overwritten with a stale
@@ -570,9 +618,18 @@ def deadlines_recompute(
 
     now = now or timezone.now()
     rules = policies.load(selectors.effective_calendar())
-    cond = Q(deadline_provisional=True)
-    if first is not None and last is not None:
-        cond |= Q(received_at__lt=_local_midnight(last), deadline_at__gte=_local_midnight(first))
+    calendar_change = not all_rules
+    if all_rules:
+        # A policy / business-hours / area edit: every open order (of these
+        # types) may move; rows whose deadline stays are not rewritten.
+        cond = Q(type__in=order_types) if order_types else Q()
+    elif first is not None and last is not None:
+        # Only the orders whose window (receipt day, due day] contains a
+        # changed date can move (confirming a year: the windows touching it,
+        # which are exactly its provisional deadlines).
+        cond = Q(received_at__lt=_local_midnight(last), deadline_at__gte=_local_midnight(first))
+    else:
+        cond = Q(deadline_provisional=True)
     states = [*OPEN_STATES, State.SUSPENDED]
     base = WorkOrder.objects.filter(cond, state__in=states, deadline_at__isnull=False)
     cols = [
@@ -593,7 +650,7 @@ def deadlines_recompute(
         # by id range; only the rest go through the row loop below.
         fast = _recompute_set_based(
             rules=rules, cond=cond, states=[str(x) for x in states], now=now, reason=reason,
-            batch_size=batch_size * 10, progress=progress,
+            batch_size=batch_size * 5, progress=progress,
         )
         examined, changed, overdue_changed = fast.examined, fast.changed, fast.overdue_changed
         sample = fast.sample
@@ -621,6 +678,8 @@ def deadlines_recompute(
                 policy = by_facts.get(facts)
                 if policy is None:
                     policy = by_facts[facts] = rules.handling_policy(facts)
+                if calendar_change and first is not None and policy.kind == "natural" and not prov:
+                    continue  # natural time: a calendar change cannot move it
                 dl = rules.deadline(policy, received_at, ext)
                 still_provisional += dl.provisional
                 # A suspended order's clock is stopped: it is never overdue.
@@ -646,6 +705,7 @@ def deadlines_recompute(
             progress(examined, n_dirty, time_mod.perf_counter() - started)
     if set_based:
         still_provisional = WorkOrder.objects.filter(cond, state__in=states, deadline_provisional=True).count()
+    stage_summary = stage_deadlines_recompute(rules=rules, now=now, reason=reason, order_types=order_types if all_rules else None)
     summary = {
         "reason": reason,
         "range": [first.isoformat(), last.isoformat()] if first and last else None,
@@ -654,6 +714,8 @@ def deadlines_recompute(
         "overdue_changed": overdue_changed,
         "still_provisional": still_provisional,
         "sample": sample,
+        "stages_examined": stage_summary["examined"],
+        "stages_recomputed": stage_summary["recomputed"],
     }
     from django.contrib.auth import get_user_model
 
@@ -663,7 +725,9 @@ def deadlines_recompute(
         actor_id = None
     RuleChange.objects.create(
         model=RECOMPUTE_LABEL,
-        object_id=(f"{first.isoformat()}..{last.isoformat()}" if first and last else "provisional")[:64],
+        object_id=(
+            "rules" if all_rules else f"{first.isoformat()}..{last.isoformat()}" if first and last else "provisional"
+        )[:64],
         change="recompute",
         before=None,
         after=summary,
@@ -671,3 +735,134 @@ def deadlines_recompute(
     )
     log.info("recomputed %d of %d open deadlines (%s)", changed, examined, reason)
     return summary
+
+
+def stage_deadlines_recompute(
+    *, rules: Any, now: datetime, reason: str, order_types: list[str] | None = None, batch_size: int = RECOMPUTE_BATCH
+) -> dict[str, int]:
+    """Recompute the running stage limits (``WorkOrder.stage_deadline_at``) of
+    open orders with the current calendar and policies, from each stage's start.
+    Few orders have a running stage (forwarding and grading take hours), so a
+    row loop in batches (row locks, one short transaction each) suffices. A
+    stage whose policy no longer matches stops (no stage clock). Each moved limit
+    bumps the version and writes a ``deadline`` event with the stage."""
+    from django.db.models import F
+
+    from griddesk.workorders.models import WorkOrder
+
+    from .stages import stage_policy
+
+    base = WorkOrder.objects.filter(state__in=list(OPEN_STATES), stage_started_at__isnull=False).exclude(stage="")
+    if order_types:
+        base = base.filter(type__in=order_types)
+    examined = changed = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                base.filter(pk__gt=last_pk).order_by("pk").select_for_update(of=("self",))
+                .select_related("company", "customer__station")[:batch_size]
+            )
+            if not rows:
+                break
+            last_pk = rows[-1].pk
+            moved: list[tuple[Any, str, dict[str, Any]]] = []
+            for o in rows:
+                examined += 1
+                policy = stage_policy(o, rules, o.stage)
+                before = (o.stage, o.stage_deadline_at, o.stage_provisional, o.stage_overdue)
+                if policy is None:
+                    new = ("", None, False, False)
+                else:
+                    dl = rules.deadline(policy, o.stage_started_at)
+                    new = (o.stage, dl.due_at, dl.provisional, dl.due_at < now)
+                if new[:3] == before[:3] and (policy is None or policy.code == o.stage_policy):
+                    continue  # the flag is the watcher's (with its event) unless the limit moves
+                values = {
+                    "stage": new[0], "stage_deadline_at": new[1], "stage_provisional": new[2], "stage_overdue": new[3],
+                    "stage_policy": policy.code if policy is not None and new[0] else "",
+                }
+                if not new[0]:
+                    values["stage_started_at"] = None
+                WorkOrder.objects.filter(pk=o.pk).update(**values, version=F("version") + 1)
+                o.version += 1
+                moved.append((o, o.state, {
+                    "stage": before[0], "stage_before": before[1].isoformat() if before[1] else None,
+                    "stage_deadline_at": new[1].isoformat() if new[1] else None, "stage_provisional": new[2],
+                    "stage_overdue": new[3], "stage_policy": values["stage_policy"], "reason": reason,
+                }))
+            if moved:
+                clock_events(moved, action="deadline", at=now)
+                changed += len(moved)
+    return {"examined": examined, "recomputed": changed}
+
+
+# ------------------------------------------------------------------ SLA rule edits
+
+RULES_RECOMPUTE_TASK = "griddesk.sla.tasks.recompute_after_rule_change"
+
+
+def _policy_types(instance: Any) -> set[str] | None:
+    """The order types a policy row can apply to (None: any)."""
+    types = getattr(instance, "order_types", None)
+    return set(types) if types else None
+
+
+def _affected_types(before: Any, after: Any) -> list[str] | None:
+    """Types whose orders a policy edit can move: the union of the old and new
+    row's criteria; None (every type) if either is open or it is not a policy."""
+    from .models import SlaPolicy
+
+    rows = [r for r in (before, after) if r is not None]
+    if not rows or not all(isinstance(r, SlaPolicy) for r in rows):
+        return None
+    out: set[str] = set()
+    for r in rows:
+        t = _policy_types(r)
+        if t is None:
+            return None
+        out |= t
+    return sorted(out)
+
+
+def _schedule_rules_recompute(actor: Any, order_types: list[str] | None, reason: str) -> None:
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(lambda: enqueue_rules_recompute(order_types, actor_id, reason))
+
+
+def enqueue_rules_recompute(order_types: list[str] | None = None, actor_id: int | None = None, reason: str = "") -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        RULES_RECOMPUTE_TASK,
+        order_types=order_types,
+        actor_id=actor_id,
+        reason=reason,
+        task_name="sla-recompute-rules",
+        sync=bool(settings.Q_CLUSTER.get("sync", False)),
+    )
+
+
+@transaction.atomic
+def sla_rule_save(*, actor: Any, instance: Any, created: bool) -> Any:
+    """Save an SLA policy, the business hours or a department's area type
+    (audited, ``workorders.services.rule_save``) and, once committed, recompute
+    the affected open orders' deadlines and stage limits in the background."""
+    from griddesk.workorders.services import rule_save
+
+    model = type(instance)
+    before = None if created or instance.pk is None else model.objects.filter(pk=instance.pk).first()
+    saved = rule_save(actor=actor, instance=instance, created=created)
+    label = f"{model._meta.label} {getattr(saved, 'code', saved.pk)}"
+    _schedule_rules_recompute(actor, _affected_types(before, saved), reason=f"{'create' if created else 'update'} {label}")
+    return saved
+
+
+@transaction.atomic
+def sla_rule_delete(*, actor: Any, instance: Any) -> None:
+    from griddesk.workorders.services import rule_delete
+
+    types = _affected_types(instance, None)
+    label = f"{type(instance)._meta.label} {getattr(instance, 'code', instance.pk)}"
+    rule_delete(actor=actor, instance=instance)
+    _schedule_rules_recompute(actor, types, reason=f"delete {label}")

@@ -18,3 +18,11 @@ def recompute_provisional_deadlines(
         actor_id=actor_id,
         reason=reason,
     )
+
+
+def recompute_after_rule_change(
+    order_types: list[str] | None = None, actor_id: int | None = None, reason: str = ""
+) -> dict[str, Any]:
+    """Recompute open orders' deadlines and stage limits after an SLA policy,
+    business-hours or area edit (only orders whose deadline moves are written)."""
+    return services.deadlines_recompute(all_rules=True, order_types=order_types, actor_id=actor_id, reason=reason)
