@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     URGED = "urged", _("Urged")
     SUSPENDED = "suspended", _("Suspended")
+    OPINION_RESULT = "opinion_result", _("Public-opinion result")
 
 
 class Notification(models.Model):

@@ -836,7 +836,7 @@ def _notify_result(story_id: int, order_id: int, seq: int) -> None:
 
 
 #: The inbox notice kind (the notifications app shows unknown kinds as-is).
-NOTICE_KIND = "opinion_result"
+NOTICE_KIND = "opinion_result"  # notifications.models.Kind.OPINION_RESULT
 
 
 def stories_sync_order_results() -> int:
