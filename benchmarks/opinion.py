@@ -1,7 +1,7 @@
 """Public-opinion text analysis (issue 4): `.venv/bin/python benchmarks/opinion.py [--quick]`.
 
-1. The whole analysis pipeline (`Analyzer.analyse_many`: normalise, jieba, relevance, topic, negativity,
-   entities, keywords) on one core: items/s in batches of 256 (wall clock and process CPU time, since the
+1. The whole analysis pipeline (`Analyzer.analyse_many`: normalise, rjieba segmentation, relevance, topic,
+   negativity, entities, keywords) on one core: items/s in batches of 256 (wall clock and process CPU time, since the
    2-core machine is shared), p50/p99 of single-item `analyse` calls, peak memory (tracemalloc of the run
    and the process's max RSS), on ChnSentiCorp dev (hotel/laptop/book reviews, ~108 characters),
    waimai (food delivery, ~27 characters) and a seeded online_shopping sample.
@@ -40,7 +40,7 @@ FILES = {
 
 
 def pipeline(name: str, texts: list[str], analyzer: Analyzer) -> dict[str, float]:
-    analyzer.analyse_many(texts[:50])  # warm-up (jieba and model already loaded)
+    analyzer.analyse_many(texts[:50])  # warm-up (segmenter and model already loaded)
     w0, c0 = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), 256):
         analyzer.analyse_many(texts[i : i + 256])

@@ -10,7 +10,8 @@ Public API (stable; the ``opinion`` app depends on it)::
     a = analyzer.analyse("城关镇东风村又停电了！户号1234567890，电话13812345678，再不修就找媒体曝光")
     a.normalised        # HTML/script stripped, entities unescaped, full-width → half-width,
                         # traditional → simplified, whitespace collapsed
-    a.tokens            # jieba words (power-industry user dictionary), lower-cased, no punctuation
+    a.tokens            # jieba words (rjieba: jieba-rs, with the power-industry user dictionary),
+                        # lower-cased, no punctuation
     a.relevant, a.relevance          # about electricity service / this utility? relevance in [0, 1]
     a.topic, a.topic_scores          # one of TOPICS; scores sum to 1 over TOPICS ("other" = prior mass)
     a.negativity                     # calibrated probability (0–1) that the text is negative
@@ -26,8 +27,13 @@ Relevance: the sum S of weights of matched electricity terms (:data:`lexicon.REL
 names (3 each) and place names (0.5 each); ``relevance = 1 - exp(-S / 3)``, relevant when ≥ 0.5.
 Topic: the sum of weights of matched :data:`lexicon.TOPIC_TERMS` per topic; ``score_t = s_t / (Σs + 1.5)``,
 "other" gets ``1.5 / (Σs + 1.5)``; the topic is the arg-max.  Terms are matched as substrings of the
-lower-cased normalised text.  Negativity: see :mod:`.model` (character n-grams + words + a hand-written
-sentiment lexicon, logistic regression trained on ChnSentiCorp by ``griddesk opinion train``, Platt-calibrated).
+lower-cased normalised text (every occurrence at every position counts, overlapping ones too: "频繁停电"
+counts "频繁停电" and "停电"), with one compiled trie-shaped pattern over all topic and relevance terms.
+Negativity: see :mod:`.model` (character 1–3-grams and words, with negation marking, + a hand-written
+sentiment lexicon; NB logistic regression trained on ChnSentiCorp by ``griddesk opinion train``,
+Platt-calibrated).  Speed: segmentation is compiled (rjieba) and done once per text for both ``tokens`` and
+the classifier; n-gram features are computed and looked up for the whole batch with numpy; topic/relevance
+and the lexicon use compiled trie-shaped regular expressions.
 
 Thread-safety: an Analyzer is immutable after construction and may be shared between threads.
 """
@@ -47,9 +53,10 @@ import numpy.typing as npt
 from . import lexicon
 from .entities import ENTITY_KINDS, Directory, Entity, EntityFinder
 from .lexicon import DEFAULT_RISK_KEYWORDS, TOPICS
-from .model import NegativityModel, dense_features, lexicon_only_model, sparse_features
+from .features import term_regex
+from .model import NegativityModel, lexicon_only_model
 from .normalise import normalise
-from .segment import PUNCT, cut_raw
+from .segment import PUNCT, cut_many
 
 __all__ = [
     "DEFAULT_RISK_KEYWORDS",
@@ -108,17 +115,27 @@ class TermIndex:
 _MODEL: NegativityModel | None = None
 
 
-def _merged_terms() -> dict[str, list[tuple[str, tuple[tuple[str, float], ...], float]]]:
-    """first character → [(term, ((topic, weight), …), relevance weight)] over all topic and relevance terms."""
-    terms = set(lexicon.RELEVANCE_TERMS).union(*lexicon.TOPIC_TERMS.values())
-    out: dict[str, list[tuple[str, tuple[tuple[str, float], ...], float]]] = {}
-    for term in sorted(terms):
-        tw = tuple((t, float(ts[term])) for t, ts in lexicon.TOPIC_TERMS.items() if term in ts)
-        out.setdefault(term[0], []).append((term, tw, float(lexicon.RELEVANCE_TERMS.get(term, 0.0))))
-    return out
+TermInfo = tuple[tuple[str, tuple[tuple[str, float], ...], float], ...]
+
+
+def _merged_terms() -> dict[str, TermInfo]:
+    """longest term → every term that is a prefix of it (itself included) with ((topic, weight), …) and its
+    relevance weight.  A look-ahead match of the trie pattern gives the longest term starting at a position;
+    all the terms that are its prefixes start there too."""
+    terms = sorted(set(lexicon.RELEVANCE_TERMS).union(*lexicon.TOPIC_TERMS.values()))
+    info = {
+        term: (
+            term,
+            tuple((t, float(ts[term])) for t, ts in lexicon.TOPIC_TERMS.items() if term in ts),
+            float(lexicon.RELEVANCE_TERMS.get(term, 0.0)),
+        )
+        for term in terms
+    }
+    return {term: tuple(info[p] for p in terms if term.startswith(p)) for term in terms}
 
 
 _ALL_TERMS: Final = _merged_terms()
+_TERMS_RE: Final = term_regex(_ALL_TERMS, overlapping=True)
 
 
 def default_model() -> NegativityModel:
@@ -158,28 +175,30 @@ class Analyzer:
     def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
         norms = [normalise(t) for t in texts]
         lows = [n.lower() for n in norms]
-        raws = [cut_raw(low) for low in lows]
-        probs = self.model.calibrate(
-            self.model.scores([sparse_features(lw, r) for lw, r in zip(lows, raws)],
-                              [dense_features(lw, r) for lw, r in zip(lows, raws)])
-        )
+        if not texts:
+            return []
+        raws = cut_many(lows)
+        probs: list[float] = self.model.calibrate(self.model.scores(lows, raws)).tolist()
         out: list[Analysis] = []
-        for norm, low, raw, p in zip(norms, lows, raws, probs.tolist()):
-            chars = set(low)
-            entities = self._entities.find(norm)
-            # topic and relevance: one pass over the merged term index
+        terms_re, all_terms = _TERMS_RE, _ALL_TERMS
+        for norm, low, raw, p in zip(norms, lows, raws, probs):
+            # topic and relevance: one pass of the trie pattern; each hit also counts the terms that are
+            # prefixes of the longest term found at that position
+            hits: dict[str, tuple[int, tuple[tuple[str, float], ...], float]] = {}
+            for longest in terms_re.findall(low):
+                for term, topic_weights, rel_weight in all_terms[longest]:
+                    prev = hits.get(term)
+                    hits[term] = (prev[0] + 1 if prev else 1, topic_weights, rel_weight)
             topic_lists: dict[str, list[Match]] = {}
             rel_terms: list[Match] = []
-            for ch in chars.intersection(_ALL_TERMS):
-                for term, topic_weights, rel_weight in _ALL_TERMS[ch]:
-                    c = low.count(term)
-                    if c:
-                        for topic, w in topic_weights:
-                            topic_lists.setdefault(topic, []).append((term, c, w))
-                        if rel_weight:
-                            rel_terms.append((term, c, rel_weight))
-            topic_terms = {t: tuple(sorted(ms)) for t, ms in topic_lists.items()}
-            rel_terms.sort()
+            for term in sorted(hits):
+                c, topic_weights, rel_weight = hits[term]
+                for topic, w in topic_weights:
+                    topic_lists.setdefault(topic, []).append((term, c, w))
+                if rel_weight:
+                    rel_terms.append((term, c, rel_weight))
+            entities = self._entities.find(norm)
+            topic_terms = {t: tuple(ms) for t, ms in topic_lists.items()}
             raw_scores = {t: sum(c * w for _, c, w in ms) for t, ms in topic_terms.items()}
             total = sum(raw_scores.values()) + lexicon.OTHER_PRIOR
             scores = {t: raw_scores.get(t, 0.0) / total for t in TOPICS}

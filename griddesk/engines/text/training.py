@@ -7,8 +7,9 @@ threads.  Labels follow the datasets' convention — 1 = positive, 0 = negative
 
 Recipe (``train``):
 
-1. normalise every text, compute features (:mod:`.model`);
-2. vocabulary = sparse features present in at least ``min_df`` training texts;
+1. normalise and lower-case every text, compute features for the whole set at once
+   (:func:`.model.featurise_batch`: numpy over code points, no segmenter);
+2. vocabulary = sparse feature codes present in at least ``min_df`` training texts (sorted ``int64``);
 3. rows: binary sparse features scaled to unit L2 norm, then the dense
    lexicon features;
 4. NB-LR (Wang & Manning's NB-SVM with a logistic loss): sparse columns scaled
@@ -36,7 +37,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from .model import DENSE_NAMES, NegativityModel, text_features
+from .model import FeatureOptions, NegativityModel, featurise_batch, lookup
 from .normalise import normalise
 
 __all__ = [
@@ -109,45 +110,48 @@ def read_labelled(path: str | Path, *, text_column: str | None = None, label_col
     return LabelledData(texts, labels, skipped, header[ti], header[li])
 
 
-def featurise(texts: Sequence[str]) -> tuple[list[list[str]], npt.NDArray[np.float64]]:
-    sparse: list[list[str]] = []
-    dense: list[list[float]] = []
-    for t in texts:
-        s, d = text_features(normalise(t))
-        sparse.append(s)
-        dense.append(d)
-    return sparse, np.asarray(dense, dtype=np.float64).reshape(len(texts), len(DENSE_NAMES))
+Features = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
 
-def build_vocab(sparse: Sequence[Sequence[str]], min_df: int) -> dict[str, int]:
-    df: Counter[str] = Counter()
-    for feats in sparse:
-        df.update(set(feats))
-    kept = sorted(f for f, c in df.items() if c >= min_df)
-    return {f: i for i, f in enumerate(kept)}
+def featurise(texts: Sequence[str], options: FeatureOptions = FeatureOptions()) -> Features:
+    """(document, code) pairs and the dense block of raw texts (normalised and lower-cased here)."""
+    return featurise_batch([normalise(t).lower() for t in texts], options)
 
 
-def build_matrix(sparse: Sequence[Sequence[str]], dense: npt.NDArray[np.float64], vocab: dict[str, int]) -> Any:
+def subset(f: Features, rows: npt.NDArray[np.intp]) -> Features:
+    """The features of ``rows`` (in that order), renumbered 0..len(rows)-1."""
+    doc, codes, dense = f
+    new = np.full(len(dense), -1, dtype=np.int64)
+    new[rows] = np.arange(len(rows), dtype=np.int64)
+    keep = new[doc] >= 0
+    return new[doc[keep]], codes[keep], dense[rows]
+
+
+def build_vocab(f: Features, min_df: int) -> npt.NDArray[np.int64]:
+    """Sorted codes present in at least ``min_df`` documents."""
+    doc, codes, _ = f
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((codes, doc))
+    d, c = doc[order], codes[order]
+    first = np.ones(len(c), dtype=bool)
+    first[1:] = (d[1:] != d[:-1]) | (c[1:] != c[:-1])
+    uniq, df = np.unique(c[first], return_counts=True)
+    out: npt.NDArray[np.int64] = uniq[df >= min_df]
+    return out
+
+
+def build_matrix(f: Features, vocab: npt.NDArray[np.int64]) -> Any:
     """scipy CSR matrix: unit-L2 binary sparse block, then the dense block."""
     from scipy import sparse as sp
 
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    nv = len(vocab)
-    for r, feats in enumerate(sparse):
-        idx = sorted({vocab[f] for f in feats if f in vocab})
-        if idx:
-            v = 1.0 / math.sqrt(len(idx))
-            rows.extend([r] * len(idx))
-            cols.extend(idx)
-            vals.extend([v] * len(idx))
-        for j in range(dense.shape[1]):
-            if dense[r, j] != 0.0:
-                rows.append(r)
-                cols.append(nv + j)
-                vals.append(float(dense[r, j]))
-    return sp.csr_matrix((vals, (rows, cols)), shape=(len(sparse), nv + dense.shape[1]), dtype=np.float64)
+    doc, codes, dense = f
+    n, nv = len(dense), len(vocab)
+    d, col = lookup(vocab, doc, codes)
+    cnt = np.bincount(d, minlength=n)
+    vals = 1.0 / np.sqrt(np.maximum(cnt[d], 1))
+    x = sp.csr_matrix((vals, (d, col)), shape=(n, nv), dtype=np.float64)
+    return sp.hstack([x, sp.csr_matrix(dense)], format="csr", dtype=np.float64)
 
 
 def _nb_ratio(x: Any, y: npt.NDArray[np.int64], nv: int, alpha: float = 1.0) -> npt.NDArray[np.float64]:
@@ -198,6 +202,7 @@ def train(
     min_df: int = 2,
     folds: int = 5,
     seed: int = 13,
+    options: FeatureOptions = FeatureOptions(),
     source: str = "",
     log: Any = None,
 ) -> NegativityModel:
@@ -207,7 +212,7 @@ def train(
     y = np.asarray([1 - int(v) for v in labels], dtype=np.int64)  # 1 = negative
     if y.min() == y.max():
         raise ValueError("need both positive and negative examples")
-    sparse, dense = featurise(texts)
+    feats = featurise(texts, options)
     # out-of-fold scores for calibration (vocabulary from the training folds only)
     rng = np.random.RandomState(seed)
     fold = rng.permutation(len(texts)) % max(2, folds)
@@ -215,15 +220,16 @@ def train(
     for k in range(max(2, folds)):
         tr = np.flatnonzero(fold != k)
         te = np.flatnonzero(fold == k)
-        voc = build_vocab([sparse[i] for i in tr], min_df)
-        w, b0 = _fit(build_matrix([sparse[i] for i in tr], dense[tr], voc), y[tr], c, seed, len(voc))
-        oof[te] = build_matrix([sparse[i] for i in te], dense[te], voc) @ w + b0
+        f_tr = subset(feats, tr)
+        voc = build_vocab(f_tr, min_df)
+        w, b0 = _fit(build_matrix(f_tr, voc), y[tr], c, seed, len(voc))
+        oof[te] = build_matrix(subset(feats, te), voc) @ w + b0
         if log:
             log(f"fold {k + 1}/{max(2, folds)}: out-of-fold accuracy {float(((oof[te] > 0) == y[te]).mean()):.4f}")
     a, b = _platt(oof, y)
-    vocab = build_vocab(sparse, min_df)
+    vocab = build_vocab(feats, min_df)
     nv = len(vocab)
-    coef, intercept = _fit(build_matrix(sparse, dense, vocab), y, c, seed, nv)
+    coef, intercept = _fit(build_matrix(feats, vocab), y, c, seed, nv)
     digest = hashlib.sha256("\n".join(f"{lab}\t{t}" for t, lab in zip(texts, labels)).encode()).hexdigest()
     return NegativityModel(
         vocab=vocab,
@@ -241,6 +247,7 @@ def train(
             "folds": folds,
             "seed": seed,
             "vocab_size": nv,
+            "features": options.as_dict(),
             "oof_accuracy": round(float(((oof > 0) == y).mean()), 4),
         },
     )

@@ -65,7 +65,7 @@ def compare(
         idx = sorted(random.Random(seed).sample(range(len(texts)), sample))
         texts, labels, used = [texts[i] for i in idx], [labels[i] for i in idx], sample
     m = model or default_model()
-    m.predict_proba(["预热:加载分词词典"])  # warm-up: lazy jieba/dictionary initialisation is not timed
+    m.predict_proba(["预热:加载分词词典"])  # warm-up: lazy segmenter/dictionary initialisation is not timed
     t0 = time.perf_counter()
     probs = m.predict_proba([normalise(t) for t in texts])
     ours = figures(labels, [bool(p >= 0.5) for p in probs], time.perf_counter() - t0)
