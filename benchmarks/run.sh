@@ -9,7 +9,7 @@
 # EXPLAIN ANALYZE the queue queries, start gunicorn on a free loopback port, run
 # benchmarks/load.py, print a table and write benchmarks/last-run.json.
 #
-# Environment: BENCH_ORDERS, BENCH_CUSTOMERS, BENCH_WORKERS (gunicorn, default 5),
+# Environment: BENCH_OUT / BENCH_EXPLAIN_OUT (output files), BENCH_ORDERS, BENCH_CUSTOMERS, BENCH_WORKERS (gunicorn, default 5),
 # BENCH_SECONDS (time cap per scenario, default 20), BENCH_QUICK=1 (small request
 # counts), BENCH_FSYNC, BENCH_PG_OPTS (server options), PY (python, default .venv).
 set -euo pipefail
@@ -79,7 +79,7 @@ psql -Atc "select number from workorders_workorder tablesample system (2) limit 
 psql -Atc "select account_no from customers_customer tablesample system (5) limit 5000" >"$WORK/accounts.txt"
 
 echo "== EXPLAIN ANALYZE of the queue queries -> benchmarks/last-explain.txt"
-"$PY" "$HERE/explain.py" >"$HERE/last-explain.txt" 2>&1 || echo "(explain failed, see benchmarks/last-explain.txt)"
+"$PY" "$HERE/explain.py" >"${BENCH_EXPLAIN_OUT:-$HERE/last-explain.txt}" 2>&1 || echo "(explain failed, see ${BENCH_EXPLAIN_OUT:-benchmarks/last-explain.txt})"
 
 TOKENS=()
 for role in agent specialist manager; do
@@ -148,4 +148,4 @@ QUICK=()
 [ "${BENCH_QUICK:-0}" = 1 ] && QUICK=(--quick)
 "$PY" "$HERE/load.py" --url "http://127.0.0.1:$PORT" --pid "$GUNICORN_PID" ${PG_PID:+--db-pid "$PG_PID"} "${TOKENS[@]}" \
   --numbers "$WORK/numbers.txt" --accounts "$WORK/accounts.txt" --meta "$WORK/meta.json" \
-  --seconds "${BENCH_SECONDS:-20}" "${QUICK[@]}" --out "$HERE/last-run.json"
+  --seconds "${BENCH_SECONDS:-20}" "${QUICK[@]}" --out "${BENCH_OUT:-$HERE/last-run.json}"

@@ -18,6 +18,7 @@ from griddesk.common.pagination import Pagination
 from griddesk.organisation.access import Actor, actor_for
 
 from . import selectors, services
+from .models import LeadAssignment
 from .serializers import (
     ACTION_SERIALIZERS,
     ActionSerializer,
@@ -76,6 +77,8 @@ class _ListFilters(serializers.Serializer):
     assessed_station = serializers.CharField(required=False)
 
 
+_FILTER_NAMES = frozenset(_ListFilters._declared_fields)
+
 _LIST_PARAMS = (
     "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page",
     "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
@@ -93,9 +96,13 @@ class WorkOrderListCreateApi(APIView):
         responses=WorkOrderSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = _ListFilters(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        qs = selectors.work_order_list(_actor(request), filters=dict(filters.validated_data))
+        if any(k in _FILTER_NAMES for k in request.query_params):
+            filters = _ListFilters(data=request.query_params)
+            filters.is_valid(raise_exception=True)
+            validated = dict(filters.validated_data)
+        else:
+            validated = {}  # the plain queue: skip building a 30-field serializer
+        qs = selectors.work_order_list(_actor(request), filters=validated)
         qs = qs.prefetch_related("lead_assignments__department")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -110,6 +117,9 @@ class WorkOrderListCreateApi(APIView):
             order, created = services.work_order_intake(actor=_actor(request), data=s.to_data())
             if not created:
                 order = selectors.work_order_get(_actor(request), order.number) or order
+            else:
+                # A new order has no lead departments yet: spare the serializer the query.
+                order._prefetched_objects_cache = {"lead_assignments": LeadAssignment.objects.none()}
             body = _render(request, order, detail=True, via="api")
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -26,8 +26,11 @@ def work_orders_visible_to(actor: Actor) -> QuerySet[WorkOrder]:
     dept = actor.department
     assert dept is not None
     if actor.role in _COMPANY_WIDE and actor.company is not None:
-        companies = Department.objects.filter(path__startswith=actor.company.path)
-        return qs.filter(company__in=companies)
+        # A literal id list, not a subquery: PostgreSQL misestimates ``path LIKE
+        # '/1/%'`` as one department and then sorts every visible order for a
+        # page instead of walking the (deadline_at, id) index (222 ms vs ~2 ms).
+        companies = list(Department.objects.filter(path__startswith=actor.company.path).values_list("pk", flat=True))
+        return qs.filter(company_id__in=companies)
     # Only the branches that can match: an OR of EXISTS rules out index use and
     # makes the queue's COUNT scan every order (a 95598 agent never leads, a
     # station rarely creates). Each probe is one indexed lookup.

@@ -25,6 +25,7 @@ from griddesk.engines.workflow import Action, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department, DepartmentType
 from griddesk.organisation.selectors import department_company
+from griddesk.sla import stages
 
 from . import rules, selectors
 from .models import (
@@ -120,12 +121,13 @@ class _IntakeContext:
     """
 
     def __init__(self, items: list[IntakeData]) -> None:
-        self.grading_rules = rules.grading_rules()
-        self.days_by_complexity = rules.working_days_by_complexity()
-        self.calendar = rules.calendar()
-        self.sla = rules.sla_rules(self.calendar)
-        codes = {d.category for d in items if d.category}
-        self.categories = {c.code: c for c in Category.objects.filter(code__in=codes, active=True)} if codes else {}
+        # Cached per process against a one-query content fingerprint (rules.intake_rules).
+        cached = rules.intake_rules()
+        self.grading_rules = cached.grading_rules
+        self.days_by_complexity = cached.days_by_complexity
+        self.calendar = cached.calendar
+        self.sla = cached.sla
+        self.categories = cached.categories
         accounts = {d.customer.account_no for d in items if d.customer}
         self.customers: dict[str, Customer] = (
             {c.account_no: c for c in Customer.objects.filter(account_no__in=accounts).select_related("station")}
@@ -135,12 +137,13 @@ class _IntakeContext:
         self._company_cache: dict[int, Department] = {}
         # Latest earlier order per (customer, category) for repeat detection.
         self.latest: dict[tuple[int, int], WorkOrder] = {}
-        if self.customers and self.categories and items:
+        batch_categories = [self.categories[c] for c in {d.category for d in items if d.category} if c in self.categories]
+        if self.customers and batch_categories and items:
             since = min(d.received_at for d in items) - REPEAT_WINDOW
             for o in (
                 WorkOrder.objects.filter(
                     customer__in=list(self.customers.values()),
-                    category__in=list(self.categories.values()),
+                    category__in=batch_categories,
                     received_at__gte=since,
                 )
                 .exclude(state__in=[State.INVALID, State.MERGED])
@@ -272,6 +275,7 @@ def _build_order(
     order.sla_policy = policy.code
     order.deadline_at = deadline.due_at
     order.deadline_provisional = deadline.provisional
+    stages.stage_on_intake(order, ctx.sla)  # forward (or fault repair's arrival) stage limit
     return order
 
 
@@ -302,8 +306,9 @@ def work_order_intake(*, actor: Actor, data: IntakeData) -> tuple[WorkOrder, boo
     day = timezone.localdate(data.received_at).strftime("%Y%m%d")
     try:
         with transaction.atomic():
-            (number,) = _allocate_numbers(data.type, day, 1)
-            order = _build_order(_IntakeContext([data]), actor, data, number, _intake_department(actor))
+            order = _build_order(_IntakeContext([data]), actor, data, "", _intake_department(actor))
+            # The number last: the counter row stays locked (until COMMIT) as briefly as possible.
+            (order.number,) = _allocate_numbers(data.type, day, 1)
             order.save()
             _create_event(
                 order, actor, action="create", from_state="", to_state=order.state,
@@ -384,6 +389,23 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
                 seen[data.external_id] = i
             accepted.append((i, data))
     ctx = _IntakeContext([d for _, d in accepted])
+    # New customers in one INSERT (not one per item), for the items that will
+    # pass the category check; a concurrent intake may create one meanwhile.
+    missing: dict[str, CustomerData] = {}
+    for _i, data in accepted:
+        c = data.customer
+        if c is not None and c.account_no not in ctx.customers and (not data.category or data.category in ctx.categories):
+            missing.setdefault(c.account_no, c)
+    if missing:
+        Customer.objects.bulk_create(
+            [Customer(account_no=c.account_no, name=c.name, phone=c.phone, address=c.address, category=c.category)
+             for c in missing.values()],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        ctx.customers.update(
+            {c.account_no: c for c in Customer.objects.filter(account_no__in=list(missing)).select_related("station")}
+        )
     # Reserve numbers per (prefix, day) block.
     groups: dict[tuple[str, str], list[int]] = {}
     for pos, (_i, data) in enumerate(accepted):
@@ -503,6 +525,11 @@ def _transition(
     order.state = to_state.value
     order.version = previous + 1
     order.updated_at = timezone.now()
+    # The stage clock (griddesk.sla.stages): forward → grade → none; arrival until on site.
+    stage_fields = stages.stage_on_action(order, action.value, order.updated_at)
+    if stage_fields:
+        fields = [*fields, *stage_fields]
+        data = {**(data or {}), **stages.stage_event_data(order)}
     changed = {"state", "version", "updated_at", *fields}
     # Compare-and-swap: if another transaction changed the order since we read
     # it, nothing is updated and this action loses with a 409.

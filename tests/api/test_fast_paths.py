@@ -1,0 +1,145 @@
+"""The performance paths give the same answers as the straightforward ones:
+fast order rendering = DRF's field-by-field rendering, the per-process intake
+rules cache never serves stale rules (also across a rollback), the capped
+pagination count is exact for small lists and pages stay walkable above it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from rest_framework import serializers
+
+from griddesk.common import pagination
+from griddesk.organisation.access import actor_for
+from griddesk.workorders import rules
+from griddesk.workorders.models import GradingRule, WorkOrder
+from griddesk.workorders.serializers import WorkOrderSerializer
+
+from ..walk import walk_to
+
+URL = "/api/v1/work-orders/"
+
+
+def _slow(ser: WorkOrderSerializer, order: WorkOrder) -> dict[str, Any]:
+    return dict(serializers.ModelSerializer.to_representation(ser, order))
+
+
+@pytest.mark.parametrize("username", ["agent", "manager", "marketing", "admin"])
+def test_fast_rendering_equals_drf_rendering(org, username, django_user_model):
+    def cust(account_no: str) -> dict[str, Any]:
+        return {"account_no": account_no, "name": "张三", "phone": "13812341234", "address": "江城市东湖路88号3单元501"}
+
+    orders = [
+        walk_to("received", customer=cust("5500000001")),
+        walk_to("dispatched", anonymous=True, customer=cust("5500000002")),
+        walk_to("archived", customer=cust("5500000003")),
+        walk_to("investigating", customer=cust("5500000004")),
+        walk_to("received", customer=cust("5500000001")),  # a repeat of the first
+    ]
+    assert orders[-1].repeat_of_id == orders[0].pk
+    actor = actor_for(django_user_model.objects.get(username=username))
+    for detail in (True, False):
+        for order in orders:
+            order = WorkOrder.objects.select_related("customer", "category", "company").get(pk=order.pk)
+            ser = WorkOrderSerializer(order, context={"actor": actor, "detail": detail, "pii_log": []})
+            fast, slow = dict(ser.data), _slow(ser, order)
+            f_left, s_left = fast.pop("time_left_seconds"), slow.pop("time_left_seconds")
+            assert (f_left is None) == (s_left is None) and (f_left is None or abs(f_left - s_left) <= 1)
+            assert fast == slow
+            assert fast["number"] == order.number and fast["deadline_at"]
+
+
+def test_intake_rules_cache_sees_changes_and_rollbacks(org):
+    before = rules.intake_rules()
+    assert rules.intake_rules() is before  # unchanged tables: served from the cache
+    rule = GradingRule.objects.filter(active=True).first()
+    assert rule is not None
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            GradingRule.objects.filter(pk=rule.pk).update(priority=rule.priority + 1)  # no signals
+            changed = rules.intake_rules()
+            assert changed is not before
+            assert {r.code: r.priority for r in changed.grading_rules}[rule.code] == rule.priority + 1
+            raise RuntimeError("roll back")
+    after = rules.intake_rules()
+    assert {r.code: r.priority for r in after.grading_rules}[rule.code] == rule.priority
+
+
+def test_list_count_is_exact_below_the_cap(make_order, client_for):
+    for _ in range(3):
+        make_order()
+    body = client_for("agent").get(URL, {"page_size": 2}).json()
+    assert body["count"] == 3 and body["count_exact"] is True and len(body["results"]) == 2 and body["next"]
+    assert client_for("agent").get(URL, {"page_size": 2, "page": 3}).status_code == 404
+
+
+def test_list_count_is_capped_and_pages_stay_walkable(make_order, client_for, monkeypatch):
+    for _ in range(5):
+        make_order()
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 3)
+    c = client_for("agent")
+    first = c.get(URL, {"page_size": 2}).json()
+    assert first["count_exact"] is False and first["count"] >= 4
+    seen = [o["number"] for o in first["results"]]
+    page = c.get(URL, {"page_size": 2, "page": 3}).json()
+    assert len(page["results"]) == 1 and page["next"] is None
+    seen += [o["number"] for o in c.get(URL, {"page_size": 2, "page": 2}).json()["results"]]
+    seen += [o["number"] for o in page["results"]]
+    assert len(set(seen)) == 5
+    assert c.get(URL, {"page_size": 2, "page": 9}).json()["results"] == []
+
+
+def _variants() -> list[Any]:
+    from ..conftest import intake_payload
+
+    base = intake_payload()
+    cust = base["customer"]
+    return [
+        base,
+        {**base, "title": "  标题  ", "remedy_sought": "退费", "anonymous": True, "external_id": "", "category": None},
+        {k: v for k, v in base.items() if k not in ("external_id", "category", "customer")},
+        {**base, "customer": None},
+        {**base, "received_at": "2026-11-20T02:00:00Z"},
+        {**base, "customer": {"account_no": " 3300 "}},
+        {**base, "customer": {**cust, "phone": " 0571-8888 "}},
+        # invalid ones: the fast path must hand these to the serializer
+        {**base, "content": "  "},
+        {**base, "content": "a\x01b"},
+        {**base, "channel": "fax"},
+        {**base, "received_at": "2026-11-20T10:00:00"},
+        {**base, "received_at": "2999-01-01T00:00:00+08:00"},
+        {**base, "anonymous": "true"},
+        {**base, "title": 5},
+        {**base, "title": "x" * 201},
+        {**base, "customer": {**cust, "account_no": "33-00"}},
+        {**base, "customer": {**cust, "phone": "13812341234x"}},
+        {**base, "customer": {**cust, "category": "alien"}},
+        {**base, "customer": "3300"},
+        {**base, "external_id": "\ud800"},
+        "not a dict",
+    ]
+
+
+def test_bulk_fast_validation_equals_the_serializer(org):
+    from rest_framework.exceptions import ValidationError
+
+    from griddesk.common.errors import error_details
+    from griddesk.workorders.serializers import IntakeSerializer, _fast_intake, parse_intake_items
+
+    child = IntakeSerializer()
+    variants = _variants()
+    fast_hits = 0
+    for item, parsed in zip(variants, parse_intake_items(variants)):
+        try:
+            expected: Any = IntakeSerializer.intake_data(child.run_validation(item))
+        except ValidationError as exc:
+            detail = exc.get_full_details()
+            expected = error_details(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+        assert parsed == expected, item
+        fast = _fast_intake(item, child.fields["received_at"])
+        if fast is not None:
+            fast_hits += 1
+            assert fast == expected, item
+    assert fast_hits == 7  # every valid variant took the fast path
