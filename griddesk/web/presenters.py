@@ -261,3 +261,10 @@ def error_messages(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     else:
         out.setdefault(prefix or "non_field_errors", []).append(str(errors))
     return out
+
+
+def stage_label(stage: str) -> str:
+    """The running stage clock's name (forwarding, grading, fault-repair arrival), or ""."""
+    from griddesk.sla.models import Stage
+
+    return str(Stage(stage).label) if stage in Stage.values else ""

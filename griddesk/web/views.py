@@ -86,6 +86,7 @@ def _render_detail(
         "actor": actor,
         # After a failed POST the language switch must return to the page, not the action URL.
         "switch_next": reverse("web:order", kwargs={"number": order.number}),
+        "stage_label": presenters.stage_label(order.stage),
         **presenters.order_parts(order),
     }
     return render(request, "web/order_detail.html", context, status=status)

@@ -144,3 +144,16 @@ def test_static_assets_are_vendored():
     assert finders.find("web/griddesk.css")
     assert finders.find("web/vendor/htmx.min.js")
     assert finders.find("web/vendor/htmx.LICENSE")
+
+
+def test_order_page_shows_the_running_stage_clock_and_links_return_visit_tasks(org) -> None:
+    from tests.walk import walk_to
+
+    fed_back = walk_to("fed_back")
+    order = walk_to("received", category="business.metering")  # not a repeat of the first
+    c = Client()
+    c.login(username="specialist", password=DEMO_PASSWORD)
+    page = c.get(f"/orders/{order.number}/").content.decode()
+    assert 'id="stage-clock"' in page and order.stage_deadline_at is not None
+    page = c.get(f"/orders/{fed_back.number}/").content.decode()
+    assert f"/satisfaction/visits/?order={fed_back.number}" in page
