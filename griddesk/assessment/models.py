@@ -120,3 +120,97 @@ class ArchiveCorrection(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+# ------------------------------------------------------------------ analytics rollups (ADR 0011)
+
+
+class RollupLevel(models.TextChoices):
+    COMPANY = "company", _("company")
+    DEPARTMENT = "department", _("lead department")
+    STATION = "station", _("station")
+    STAFF = "staff", _("staff")
+    CUSTOMER_CATEGORY = "customer_category", _("customer category")
+    ALL = "all", _("whole scope")
+
+
+class DailyRollup(models.Model):
+    """Additive counters of one local day (Asia/Shanghai) for one unit of one
+    scorecard level, per company (for the viewer's scope), category and order
+    type. ``received`` counts valid orders received (the unit as the work-order
+    list filters it: order company, lead department, customer's station /
+    category); the other counters count assessed orders (the unit copied onto
+    the assessment). Written only by the rollup refresh (whole days)."""
+
+    day = models.DateField()
+    level = models.CharField(max_length=20, choices=RollupLevel.choices)
+    unit = models.CharField(max_length=40)  # department / user id, customer category, or "all"
+    company = models.ForeignKey("organisation.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    category = models.ForeignKey("workorders.Category", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    order_type = models.CharField(max_length=20)
+    received = models.IntegerField(default=0)
+    assessed = models.IntegerField(default=0)
+    at_fault = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    visited = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    repeat = models.IntegerField(default=0)
+    first_time = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    score_sum = models.FloatField(default=0.0)
+    handling_count = models.IntegerField(default=0)
+    handling_sum = models.FloatField(default=0.0)
+    handling_min = models.FloatField(null=True)
+    handling_max = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["level", "order_type", "day"], name="rollup_level_type_day")]
+
+
+class HandlingHistogram(models.Model):
+    """Assessed orders per handling-time bucket (``bucket`` = floor(hours / 0.5),
+    capped) for one day and unit: additive, so a period's p90 comes from the
+    summed buckets (within one bucket width, clamped to the period's min/max)."""
+
+    day = models.DateField()
+    level = models.CharField(max_length=20, choices=RollupLevel.choices)
+    unit = models.CharField(max_length=40)
+    company = models.ForeignKey("organisation.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    order_type = models.CharField(max_length=20)
+    bucket = models.IntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["level", "order_type", "day"], name="histogram_level_type_day")]
+
+
+class CustomerRollup(models.Model):
+    """Customers created per local day, station and customer category (the
+    万户 denominators: customers created before a period's end)."""
+
+    day = models.DateField()
+    station = models.ForeignKey("organisation.Department", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    category = models.CharField(max_length=20, blank=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="customer_rollup_day")]
+
+
+class RollupDirtyDay(models.Model):
+    """A local day whose rollup must be recomputed (marked in the same
+    transaction as the change; the refresh deletes the rows it handles)."""
+
+    day = models.DateField(primary_key=True)
+    marked_at = models.DateTimeField()
+
+
+class RollupState(models.Model):
+    """One row: when the rollups were last refreshed and how far the work-order
+    event log has been read (changes made by other apps' services are found
+    through their events)."""
+
+    refreshed_at = models.DateTimeField(null=True)
+    event_watermark = models.BigIntegerField(null=True)
+    last_duration_ms = models.IntegerField(default=0)
+    last_days = models.IntegerField(default=0)

@@ -27,6 +27,7 @@ from griddesk.workorders.models import (
 )
 
 from .models import ArchiveCorrection, ArchiveEntry, AssessmentAdjustment, OrderAssessment, ScoringRuleSet
+from .rollups import rollup_order_mark
 
 MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
@@ -97,6 +98,7 @@ def order_assessment_compute(*, order: WorkOrder, assessment: Assessment | None 
     lock, inside the assess transaction). Recomputed on a re-assessment."""
     from griddesk.workorders.rules import calendar
 
+    rollup_order_mark(received_at=order.received_at)  # first: see rollups.rollup_days_mark
     rule_set = current_rule_set()
     rules = engine_rules(rule_set)
     cal = calendar()
@@ -186,6 +188,7 @@ def order_assessment_adjust(*, actor: Actor, number: str, score: float, reason: 
     oa = OrderAssessment.objects.select_for_update().filter(order=order).first()
     if oa is None:
         raise Conflict(_("This order has not been assessed yet."), code="not_assessed")
+    rollup_order_mark(received_at=oa.received_at)
     AssessmentAdjustment.objects.create(
         order_assessment=oa, score_before=oa.final_score, score_after=score, reason=reason.strip(), actor=actor.user
     )
@@ -213,6 +216,7 @@ def _archive_body(order: WorkOrder) -> str:
 
 def archive_entry_write(*, order: WorkOrder) -> ArchiveEntry:
     """Index an order as it is archived (inside the archive transaction)."""
+    rollup_order_mark(received_at=order.received_at)
     entry, _created = ArchiveEntry.objects.update_or_create(
         order=order,
         defaults={"number": order.number, "company_id": order.company_id, "archived_at": timezone.now(), "body": _archive_body(order)},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -55,6 +56,10 @@ def _forbidden(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return render(request, "assessment/forbidden.html", {"message": exc.message}, status=403)
 
 
+def _as_of(text: str | None) -> datetime | None:
+    return timezone.localtime(datetime.fromisoformat(text)) if text else None
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     try:
@@ -88,6 +93,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue": lists["overdue"],
             "at_risk": lists["at_risk"],
             "chart_json": json.dumps(chart, ensure_ascii=False),
+            "source": card["source"],
+            "as_of": _as_of(card["as_of"]),
         },
     )
 

@@ -162,6 +162,48 @@ def percentile(values: Iterable[float], q: float) -> float | None:
     return round(xs[lo] + (xs[hi] - xs[lo]) * (pos - lo), 4)
 
 
+def percentile_from_histogram(
+    buckets: Mapping[int, int],
+    q: float,
+    *,
+    width: float,
+    low: float | None = None,
+    high: float | None = None,
+) -> float | None:
+    """Percentile (the ``percentile`` definition, linear between order
+    statistics) of values known only by bucket counts: bucket ``b`` holds
+    values in [b·width, (b+1)·width). Within a bucket its ``n`` values are
+    taken as evenly spread (the k-th at (k + ½)/n of the width); the result is
+    clamped to [low, high] (the true minimum and maximum, when known). Error:
+    at most one bucket width."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError("q must be in [0, 1]")
+    if width <= 0:
+        raise ValueError("width must be > 0")
+    items = sorted((b, n) for b, n in buckets.items() if n > 0)
+    total = sum(n for _b, n in items)
+    if not total:
+        return None
+
+    def value_at(rank: int) -> float:
+        seen = 0
+        for b, n in items:
+            if rank < seen + n:
+                return (b + (rank - seen + 0.5) / n) * width
+            seen += n
+        b, _n = items[-1]
+        return (b + 1) * width
+
+    pos = (total - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    v = value_at(lo) + (value_at(hi) - value_at(lo)) * (pos - lo)
+    if low is not None:
+        v = max(v, low)
+    if high is not None:
+        v = min(v, high)
+    return round(v, 4)
+
+
 def unit_kpis(c: UnitCounts) -> list[Kpi]:
     hours = list(c.handling_hours)
     if c.handling_count is not None:

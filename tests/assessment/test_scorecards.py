@@ -15,47 +15,6 @@ pytestmark = pytest.mark.django_db
 OCT = datetime(2026, 10, 12, 9, 0, tzinfo=SH)  # Monday
 
 
-@pytest.fixture
-def dataset(drive_order):
-    """About twenty complaints of October 2026, varied on every KPI, across the
-    city and two counties, four stations, two handlers; plus noise outside the
-    period, an invalid order, a non-complaint and orders still open."""
-    d = lambda days, hours=0: OCT + timedelta(days=days, hours=hours)  # noqa: E731
-    specs = [
-        Spec(received=d(0), station="east-ps-1", handle_hours=3),
-        Spec(received=d(0, 1), station="east-ps-1", handle_hours=100, at_fault=True),  # overdue
-        Spec(received=d(1), station="east-ps-2", outcome="basically_satisfied", urges=1),
-        Spec(received=d(1, 2), station="east-ps-2", account="7100000001", at_fault=True, reopen=True),
-        Spec(received=d(8), station="east-ps-2", account="7100000001", channel="12345"),  # repeat + escalated
-        Spec(received=d(2), station="west-ps-1", outcome="unreachable", handle_hours=5),
-        Spec(received=d(2, 3), station="west-ps-1", channel="media", at_fault=True, stop="archived"),
-        Spec(received=d(3), station="west-ps-3", customer_category="commercial", handle_hours=200),
-        Spec(received=d(3, 1), station=None, reporter="marketing", at_fault=True),
-        Spec(received=d(4), station=None, reporter="marketing", category="service.attitude", at_fault=True),
-        Spec(received=d(4, 2), station=None, reporter="marketing", category="service.attitude", at_fault=True),
-        Spec(received=d(5), station=None, category="service.attitude", stop="archived"),
-        Spec(received=d(9), station="east-ps-1", stop="investigating"),  # open: counts in received only
-        Spec(received=d(9, 1), station="west-ps-1", stop="received"),
-        Spec(received=d(10), station="east-ps-1", stop="invalid"),  # excluded everywhere
-        Spec(received=d(-20), station="east-ps-1", at_fault=True),  # September: previous period
-        Spec(received=d(-20, 2), station="west-ps-1"),
-        Spec(received=d(30), station="east-ps-1"),  # November
-    ]
-    orders = [drive_order(s) for s in specs]
-    # customers who never complained still count in the 万户 denominators
-    from griddesk.organisation.models import Department
-
-    from griddesk.demo.clock import simulated_clock
-
-    with simulated_clock() as clock:
-        clock.at = OCT - timedelta(days=60)
-        for i, code in enumerate(["east-ps-1", "east-ps-3", "west-ps-2", "north-ps-1"]):
-            Customer.objects.create(account_no=f"7900000{i:03d}", name="静默客户", station=Department.objects.get(code=code))
-        clock.at = OCT + timedelta(days=40)  # joined after October: not in October's denominator
-        Customer.objects.create(account_no="7900000999", name="新客户", station=Department.objects.get(code="east-ps-1"))
-    return orders
-
-
 def _count(client, url):
     r = client.get(url + "&page_size=500")
     assert r.status_code == 200, r.content
@@ -70,6 +29,7 @@ def test_every_kpi_reconciles_with_its_drilldown(dataset, client_for):
             r = client.get(f"/api/v1/assessment/scorecards/?period=2026-10&level={level}")
             assert r.status_code == 200, r.content
             card = r.json()
+            assert card["source"] == "rollup" and card["as_of"], "the figures come from the refreshed rollups"
             assert card["units"], f"the data set has units on level {level}"
             checked = 0
             for unit in card["units"]:

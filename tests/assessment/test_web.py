@@ -23,12 +23,16 @@ def web(username):
 
 @pytest.fixture
 def data(drive_order):
-    return [
+    orders = [
         drive_order(Spec(received=OCT, station="east-ps-1", at_fault=True)),
         drive_order(Spec(received=OCT.replace(day=13), station="east-ps-2", handle_hours=100, category="service.attitude")),
         drive_order(Spec(received=OCT.replace(day=14), station="west-ps-1", stop="archived")),
         drive_order(Spec(received=OCT.replace(day=15), station="west-ps-1", stop="received")),
     ]
+    from griddesk.assessment.rollups import rollup_refresh
+
+    rollup_refresh()
+    return orders
 
 
 def test_dashboard_numbers_link_to_lists_with_the_same_count(data):
@@ -39,6 +43,7 @@ def test_dashboard_numbers_link_to_lists_with_the_same_count(data):
     assert 'id="kpi-tiles"' in html and 'id="rankings"' in html and 'id="pareto"' in html and 'id="heat"' in html
     assert "web/vendor/echarts.min.js" in html and 'id="nav-assessment"' in html
     assert "考核" in html  # Chinese by default
+    assert 'id="as-of"' in html  # the figures say when the rollups were refreshed
     # every number is a link carrying the order count it stands for
     links = re.findall(r'<a href="(/assessment/orders/\?[^"]+)"[^>]*data-count="(\d+)"', html)
     assert len(links) > 40

@@ -87,3 +87,37 @@ def test_database_aggregates_take_precedence_over_the_list():
     k = {x.code: x for x in unit_kpis(c)}
     assert (k["avg_handling_hours"].value, k["avg_handling_hours"].denominator) == (10.0, 3)
     assert k["p90_handling_hours"].value == 18.0
+
+
+def test_percentile_from_histogram_is_within_one_bucket_of_the_exact_value():
+    import random
+
+    from griddesk.engines.kpi import percentile, percentile_from_histogram
+
+    rng = random.Random(6)
+    for trial in range(200):
+        xs = [round(rng.expovariate(1 / 20), 2) for _ in range(rng.randint(1, 300))]
+        buckets: dict[int, int] = {}
+        for x in xs:
+            b = int(x // 0.5)
+            buckets[b] = buckets.get(b, 0) + 1
+        exact = percentile(xs, 0.9)
+        approx = percentile_from_histogram(buckets, 0.9, width=0.5, low=min(xs), high=max(xs))
+        assert exact is not None and approx is not None
+        assert abs(approx - exact) <= 0.5 + 1e-9, (trial, exact, approx)
+        assert min(xs) <= approx <= max(xs)
+
+
+def test_percentile_from_histogram_edges():
+    from griddesk.engines.kpi import percentile_from_histogram
+
+    assert percentile_from_histogram({}, 0.9, width=0.5) is None
+    assert percentile_from_histogram({3: 0}, 0.9, width=0.5) is None
+    # one value: the clamp gives it back exactly
+    assert percentile_from_histogram({4: 1}, 0.9, width=0.5, low=2.2, high=2.2) == 2.2
+    # ten values evenly in [0, 5): p90 between the 9th and 10th
+    assert percentile_from_histogram({b: 1 for b in range(10)}, 0.9, width=0.5) == pytest.approx(4.3)  # ranks at 0.25, 0.75, … 4.75; pos 8.1
+    with pytest.raises(ValueError):
+        percentile_from_histogram({1: 1}, 1.5, width=0.5)
+    with pytest.raises(ValueError):
+        percentile_from_histogram({1: 1}, 0.5, width=0)
