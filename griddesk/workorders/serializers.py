@@ -85,6 +85,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "time_left_seconds", "overdue", "urge_count", "escalated", "is_repeat", "repeat_of", "reopen_count",
             "merged_into", "closed_at", "version", "allowed_actions", "created_at",
             "sla_policy", "suspended_at", "suspension_extension",
+            "stage", "stage_deadline_at", "stage_provisional", "stage_overdue",
         ]
         read_only_fields = fields
 

@@ -71,3 +71,13 @@ def test_unsatisfied_return_visit_reopens_as_repeat(make_order, act):
     o = act("specialist", n, "return_visit", method="phone", outcome="unsatisfied", customer_words="问题没解决")
     assert o["state"] == "investigating"
     assert o["is_repeat"] is True and o["reopen_count"] == 1
+
+
+def test_the_api_shows_the_running_stage_clock(make_order, act) -> None:
+    """Forwarding by the 95598 station, then grading, each has its own limit (SLA stage policies)."""
+    order = make_order()
+    assert order["stage"] == "forward" and order["stage_deadline_at"] and order["stage_overdue"] is False
+    forwarded = act("agent", order["number"], "forward")
+    assert forwarded["stage"] == "grade" and forwarded["stage_deadline_at"]
+    graded = act("specialist", order["number"], "grade", grade=3, complexity="ordinary")
+    assert graded["stage"] == "" and graded["stage_deadline_at"] is None
