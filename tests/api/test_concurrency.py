@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from griddesk.common.errors import Conflict
 from griddesk.organisation.access import actor_for
@@ -14,31 +12,13 @@ from griddesk.workorders import services
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 
 from ..walk import new_order, walk_to
+from ..race import race
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL (make test runs it)"
 )
 
 
-def _race(n: int, fn: Any) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 — the result under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,7 +28,7 @@ def test_two_forwards_one_wins(org):
     order = new_order()
     users = get_user_model().objects.filter(username__in=["agent", "admin"]).order_by("username")
     actors = [actor_for(u) for u in users]
-    results = _race(2, lambda i: services.work_order_forward(order=order.number, actor=actors[i]))
+    results = race(2, lambda i: services.work_order_forward(order=order.number, actor=actors[i]))
     wins = [r for r in results if isinstance(r, WorkOrder)]
     losses = [r for r in results if isinstance(r, Conflict)]
     assert len(wins) == 1 and len(losses) == 1, results
@@ -64,7 +44,7 @@ def test_many_concurrent_grades_leave_a_consistent_history(org):
     actor = actor_for(get_user_model().objects.get(username="specialist"))
     # Re-grading is allowed, so all may succeed — but serially: the event
     # sequence has no gaps or duplicates and matches the version.
-    results = _race(
+    results = race(
         6,
         lambda i: services.work_order_grade(order=order.number, actor=actor, grade=3, complexity="ordinary"),
     )
@@ -86,7 +66,7 @@ def test_concurrent_intake_with_same_external_id_creates_one_order(org):
     s.is_valid(raise_exception=True)
     data = s.to_data()
     actor = actor_for(get_user_model().objects.get(username="agent"))
-    results = _race(4, lambda i: services.work_order_intake(actor=actor, data=data))
+    results = race(4, lambda i: services.work_order_intake(actor=actor, data=data))
     assert all(isinstance(r, tuple) for r in results), results
     assert sum(created for _, created in results) == 1
     assert len({o.number for o, _ in results}) == 1

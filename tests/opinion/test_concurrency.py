@@ -3,39 +3,19 @@ decides per item: one row, the right copy counts, both requests answered."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from griddesk.opinion import services
 from griddesk.opinion.models import OpinionItem, Story, StoryEvent
 
+from ..race import race
 from .conftest import item_payload
 
 TEXT = "东湖县城关镇从昨晚十点停电到现在还没来电，冰箱里的东西全坏了，供电公司电话一直打不通！"
 
-
-def _race(n: int, fn: Any) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 — the result under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL")
@@ -61,7 +41,7 @@ def test_concurrent_batches_with_the_same_new_item(org: Any, client_for: Any) ->
             c.credentials(HTTP_AUTHORIZATION=tokens[users[i]])
             return c.post("/api/v1/opinion/items/", batches[i], format="json")
 
-        responses = _race(len(users), post)
+        responses = race(len(users), timeout=60, fn=post)
         assert all(not isinstance(x, Exception) for x in responses), responses
         assert [x.status_code for x in responses] == [200] * len(users), [x.content[:500] for x in responses]
         bodies = [x.json() for x in responses]

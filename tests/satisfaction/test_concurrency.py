@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 
 from griddesk.common.errors import Conflict
 from griddesk.organisation.access import actor_for
@@ -16,29 +14,11 @@ from griddesk.satisfaction.models import VisitAttempt, VisitTask
 from griddesk.workorders.models import ReturnVisit
 
 from .test_visits import fed_back
+from ..race import race
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL")
 
 
-def _race(n: int, fn: Any) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 — the result under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,7 +28,7 @@ def test_concurrent_outcomes_one_visit(org):
     users = get_user_model().objects.filter(username__in=["specialist", "admin"]).order_by("username")
     actors = [actor_for(u) for u in users]
     outcomes = ["satisfied", "unsatisfied"]
-    results = _race(2, lambda i: services.visit_outcome_record(
+    results = race(2, lambda i: services.visit_outcome_record(
         task_id=task.pk, actor=actors[i], method="phone", outcome=outcomes[i], customer_words="不满意"))
     assert sum(isinstance(r, tuple) for r in results) == 1 and sum(isinstance(r, Conflict) for r in results) == 1, results
     assert ReturnVisit.objects.filter(order=order).count() == 1
@@ -59,7 +39,7 @@ def test_concurrent_failed_attempts_count_exactly(org):
     order = fed_back()
     task = VisitTask.objects.get(order=order)
     actor = actor_for(get_user_model().objects.get(username="specialist"))
-    results = _race(5, lambda i: services.visit_attempt_record(task_id=task.pk, actor=actor, method="phone", reached=False))
+    results = race(5, lambda i: services.visit_attempt_record(task_id=task.pk, actor=actor, method="phone", reached=False))
     task.refresh_from_db()
     # 3 attempts close the visit; the later ones find it closed.
     assert task.state == "done" and task.outcome == "unreachable" and task.failed_attempts == 3
