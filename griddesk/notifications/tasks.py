@@ -143,16 +143,22 @@ def _watch_stages(now: datetime, thresholds: list[WatchThreshold], audience: Aud
     _process_stages(batch, fractions, audience, now, counts)
 
 
-def _process_stages(
-    batch: list[WorkOrder], fractions: list[WatchThreshold], audience: Audience, now: datetime, counts: Counter[str]
-) -> None:
-    if not batch:
-        return
+def _lead_departments(batch: list[WorkOrder]) -> dict[int, list[int]]:
+    """Order id → its lead departments' ids, for a batch of orders in one query."""
     leads: dict[int, list[int]] = {}
     for order_id, dept_id in LeadAssignment.objects.filter(order_id__in=[o.pk for o in batch]).values_list(
         "order_id", "department_id"
     ):
         leads.setdefault(order_id, []).append(dept_id)
+    return leads
+
+
+def _process_stages(
+    batch: list[WorkOrder], fractions: list[WatchThreshold], audience: Audience, now: datetime, counts: Counter[str]
+) -> None:
+    if not batch:
+        return
+    leads = _lead_departments(batch)
     notices: list[Notice] = []
     newly_overdue: list[int] = []
     for o in batch:
@@ -198,11 +204,7 @@ def _process(
 ) -> None:
     if not batch:
         return
-    leads: dict[int, list[int]] = {}
-    for order_id, dept_id in LeadAssignment.objects.filter(order_id__in=[o.pk for o in batch]).values_list(
-        "order_id", "department_id"
-    ):
-        leads.setdefault(order_id, []).append(dept_id)
+    leads = _lead_departments(batch)
     notices: list[Notice] = []
     newly_overdue: list[int] = []
     for o in batch:
