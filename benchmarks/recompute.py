@@ -28,8 +28,11 @@ Scenarios (``--scenarios``, default all three, in this order):
 
 Per scenario: candidates/changed, seconds, orders/s, batch lock-hold
 p50/p99/max, probe wait p50/p99/max, and the CPU seconds of this process and
-of the PostgreSQL backend serving it (utime+stime from /proc/PID/stat, the
-machine is shared: wall time is noisy, CPU seconds much less so).
+of all PostgreSQL processes (utime+stime from /proc/PID/stat of the
+postmaster's children, plus its cutime+cstime for the worker connections that
+have exited; the machine is shared: wall time is noisy, CPU seconds much less
+so). The recompute runs its id ranges on ``GRIDDESK_RECOMPUTE_WORKERS``
+connections (default: the cores, at most 4).
 Prints one JSON line.
 """
 
@@ -76,7 +79,7 @@ def main() -> dict[str, object]:
     from griddesk.workorders.models import WorkOrder
 
     assert connection.vendor == "postgresql", "run under scripts/with-postgres.sh (DATABASE_URL)"
-    out: dict[str, object] = {"orders_requested": args.orders, "batch": args.batch}
+    out: dict[str, object] = {"orders_requested": args.orders, "batch": args.batch, "workers": services._recompute_workers()}
     if not args.no_load:
         call_command("migrate", verbosity=0, interactive=False)
         t = time.perf_counter()
@@ -105,13 +108,40 @@ def main() -> dict[str, object]:
     out["received_range"] = [str(rmin), str(rmax)]
     tick = os.sysconf("SC_CLK_TCK")
 
+    with connection.cursor() as cur:
+        cur.execute("SHOW data_directory")
+        data_dir = cur.fetchone()[0]
+    try:
+        postmaster = int(open(f"{data_dir}/postmaster.pid").readline())
+    except OSError:
+        postmaster = None
+
+    def stat(pid: int) -> list[str]:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+
     def backend_cpu() -> float:
-        try:
-            with open(f"/proc/{backend}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            return float("nan")
+        """CPU seconds of every PostgreSQL backend: the live children of the
+        postmaster plus the ones that have exited (the postmaster's cutime +
+        cstime) — the recompute's worker connections come and go."""
+        if postmaster is None:
+            try:
+                f = stat(backend)
+                return (int(f[11]) + int(f[12])) / tick
+            except OSError:
+                return float("nan")
+        f = stat(postmaster)
+        total = int(f[13]) + int(f[14])
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                c = stat(int(entry))
+            except OSError:
+                continue
+            if int(c[1]) == postmaster:
+                total += int(c[11]) + int(c[12])
+        return total / tick
 
     from griddesk.organisation.access import Actor
     from griddesk.sla.models import CalendarOverride
@@ -160,7 +190,7 @@ def main() -> dict[str, object]:
             "still_provisional": summary["still_provisional"],
             "recompute_s": round(seconds, 1),
             "changed_per_s": round(summary["recomputed"] / seconds) if seconds else 0,
-            "cpu_s_db_backend": round(cpu_db, 1),
+            "cpu_s_db_backends": round(cpu_db, 1),
             "cpu_s_python": round(cpu_me, 1),
             "batch_ms_p50": round(pct(batches, 50) * 1000, 1),
             "batch_ms_p99": round(pct(batches, 99) * 1000, 1),

@@ -164,6 +164,10 @@ Q_CLUSTER = {
 # How far in the future a received_at may lie (clock skew between systems).
 GRIDDESK_FUTURE_TOLERANCE_SECONDS = 300
 GRIDDESK_BULK_MAX = 1000
+# Connections a deadline recompute (after a calendar or SLA-policy change) uses
+# at once on PostgreSQL; unset: the machine's cores, at most 4.
+_recompute_workers = os.environ.get("GRIDDESK_RECOMPUTE_WORKERS")
+GRIDDESK_RECOMPUTE_WORKERS = int(_recompute_workers) if _recompute_workers else None
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,10 @@ too). See :func:`deadlines_recompute`.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time as time_mod
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -34,6 +37,15 @@ from .models import CalendarOverride, ConfirmedYear
 log = logging.getLogger(__name__)
 
 RECOMPUTE_BATCH = 1000
+
+
+def _recompute_workers() -> int:
+    """Database connections a set-based recompute uses at once: setting
+    ``GRIDDESK_RECOMPUTE_WORKERS`` (default: the machine's cores, at most 4)."""
+    configured = getattr(settings, "GRIDDESK_RECOMPUTE_WORKERS", None)
+    if configured is not None:
+        return max(1, int(configured))
+    return max(1, min(4, os.cpu_count() or 1))
 RECOMPUTE_TASK = "griddesk.sla.tasks.recompute_provisional_deadlines"
 #: RuleChange.model of the recomputation summary rows.
 RECOMPUTE_LABEL = "sla.DeadlineRecompute"
@@ -506,21 +518,25 @@ def _recompute_set_based(
             if (day, n) not in due_rows:
                 dl = workdays._deadline_for_local_ord(cal, tz, zone, day.toordinal(), n)
                 due_rows[(day, n)] = (dl.due_at, dl.provisional)
-    with transaction.atomic(), connection.cursor() as cur:
-        raw = getattr(cur, "cursor", cur)
-        raw.execute("DROP TABLE IF EXISTS sla_fact; DROP TABLE IF EXISTS sla_due")
-        raw.execute(
-            "CREATE TEMP TABLE sla_fact (type varchar(20), grade smallint, complexity varchar(20), channel varchar(20), "
-            "code varchar(64), amount integer)"
-        )
-        with raw.copy("COPY sla_fact FROM STDIN") as cp:
-            for row in fast:
-                cp.write_row(row)
-        raw.execute("CREATE TEMP TABLE sla_due (d date, n integer, due timestamptz, prov boolean, PRIMARY KEY (d, n))")
-        with raw.copy("COPY sla_due FROM STDIN") as cp:
-            for (day, n), (due, prov) in due_rows.items():
-                cp.write_row((day, n, due, prov))
-        raw.execute("ANALYZE sla_fact; ANALYZE sla_due")
+
+    def load_temp_tables() -> None:
+        # Session-local: each worker connection loads its own copy (a few hundred rows).
+        with transaction.atomic(), connection.cursor() as cur:
+            raw = getattr(cur, "cursor", cur)
+            raw.execute("DROP TABLE IF EXISTS sla_fact; DROP TABLE IF EXISTS sla_due")
+            raw.execute(
+                "CREATE TEMP TABLE sla_fact (type varchar(20), grade smallint, complexity varchar(20), channel varchar(20), "
+                "code varchar(64), amount integer)"
+            )
+            with raw.copy("COPY sla_fact FROM STDIN") as cp:
+                for row in fast:
+                    cp.write_row(row)
+            raw.execute("CREATE TEMP TABLE sla_due (d date, n integer, due timestamptz, prov boolean, PRIMARY KEY (d, n))")
+            with raw.copy("COPY sla_due FROM STDIN") as cp:
+                for (day, n), (due, prov) in due_rows.items():
+                    cp.write_row((day, n, due, prov))
+            raw.execute("ANALYZE sla_fact; ANALYZE sla_due")
+
     if lo is None:
         return result
     sql = f"""
@@ -557,21 +573,54 @@ def _recompute_set_based(
     named = {f"p{i}": v for i, v in enumerate(params)}
     parts = sql.split("%s")
     sql = "".join(part + (f"%(p{i})s" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
-    start = lo
-    while start <= hi:
+    ranges = [(start, start + batch_size) for start in range(lo, hi + 1, batch_size)]
+    lock = threading.Lock()
+
+    def run_range(bounds: tuple[int, int]) -> None:
         t0 = time_mod.perf_counter()
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(sql, {**named, "now": now, "tz": tz, "lo": start, "hi": start + batch_size,
+            cur.execute(sql, {**named, "now": now, "tz": tz, "lo": bounds[0], "hi": bounds[1],
                               "actor": SYSTEM_ACTOR, "reason": reason})
             n, n_od, smp = cur.fetchone()
-        start += batch_size
-        result.changed += n
-        result.overdue_changed += n_od
-        if smp and len(result.sample) < 50:
-            for x in (json.loads(smp) if isinstance(smp, str) else smp)[: 50 - len(result.sample)]:
-                result.sample.append(x)
-        if progress is not None:
-            progress(result.examined, n, time_mod.perf_counter() - t0)
+        with lock:
+            result.changed += n
+            result.overdue_changed += n_od
+            if smp and len(result.sample) < 50:
+                for x in (json.loads(smp) if isinstance(smp, str) else smp)[: 50 - len(result.sample)]:
+                    result.sample.append(x)
+            if progress is not None:
+                progress(result.examined, n, time_mod.perf_counter() - t0)
+
+    workers = min(_recompute_workers(), len(ranges))
+    if workers <= 1 or connection.in_atomic_block:
+        # Inside a caller's transaction (or a test's) other connections cannot
+        # see its rows: one connection, ranges in order.
+        load_temp_tables()
+        for bounds in ranges:
+            run_range(bounds)
+        return result
+
+    # Ranges are disjoint, so the workers never wait for each other's row
+    # locks; each has its own connection (Django's are per thread), loads its
+    # own temp tables and closes its connection when done. The database does
+    # the work, so threads suffice (psycopg releases the GIL).
+    pending = iter(ranges)
+
+    def worker() -> None:
+        try:
+            load_temp_tables()
+            while True:
+                with lock:
+                    bounds = next(pending, None)
+                if bounds is None:
+                    return
+                run_range(bounds)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sla-recompute") as pool:
+        for fut in [pool.submit(worker) for _ in range(workers)]:
+            fut.result()
     return result
 
 
@@ -741,7 +790,8 @@ def stage_deadlines_recompute(
     *, rules: Any, now: datetime, reason: str, order_types: list[str] | None = None, batch_size: int = RECOMPUTE_BATCH
 ) -> dict[str, int]:
     """Recompute the running stage limits (``WorkOrder.stage_deadline_at``) of
-    open orders with the current calendar and policies, from each stage's start.
+    open orders with the current calendar and policies, from each stage's start
+    (plus the suspended time it was granted, ``stage_extension``).
     Few orders have a running stage (forwarding and grading take hours), so a
     row loop in batches (row locks, one short transaction each) suffices. A
     stage whose policy no longer matches stops (no stage clock). Each moved limit
@@ -774,7 +824,7 @@ def stage_deadlines_recompute(
                 if policy is None:
                     new = ("", None, False, False)
                 else:
-                    dl = rules.deadline(policy, o.stage_started_at)
+                    dl = rules.deadline(policy, o.stage_started_at, o.stage_extension)
                     new = (o.stage, dl.due_at, dl.provisional, dl.due_at < now)
                 if new[:3] == before[:3] and (policy is None or policy.code == o.stage_policy):
                     continue  # the flag is the watcher's (with its event) unless the limit moves
@@ -784,6 +834,7 @@ def stage_deadlines_recompute(
                 }
                 if not new[0]:
                     values["stage_started_at"] = None
+                    values["stage_extension"] = 0
                 WorkOrder.objects.filter(pk=o.pk).update(**values, version=F("version") + 1)
                 o.version += 1
                 moved.append((o, o.state, {
