@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from .policies import SlaRules
 
 #: The order fields this module writes.
-STAGE_FIELDS = ("stage", "stage_policy", "stage_started_at", "stage_deadline_at", "stage_provisional", "stage_overdue")
+STAGE_FIELDS = (
+    "stage", "stage_policy", "stage_started_at", "stage_deadline_at", "stage_provisional", "stage_overdue", "stage_extension",
+)
 
 
 def stage_policy(order: WorkOrder, rules: SlaRules, stage: str) -> sla.Policy | None:
@@ -54,6 +56,7 @@ def stage_start(order: WorkOrder, rules: SlaRules, stage: str, at: datetime) -> 
         order.stage, order.stage_policy, order.stage_started_at = stage, policy.code, at
         order.stage_deadline_at, order.stage_provisional = dl.due_at, dl.provisional
     order.stage_overdue = False
+    order.stage_extension = 0
     return list(STAGE_FIELDS)
 
 
@@ -77,10 +80,36 @@ def stage_on_action(order: WorkOrder, action: str, at: datetime) -> list[str]:
             return []
         order.stage, order.stage_policy, order.stage_started_at = "", "", None
         order.stage_deadline_at, order.stage_provisional, order.stage_overdue = None, False, False
+        order.stage_extension = 0
         return list(STAGE_FIELDS)
     from . import policies
 
     return stage_start(order, policies.load(), nxt, at)
+
+
+def stage_on_resume(order: WorkOrder, rules: SlaRules, suspended_at: datetime, now: datetime) -> dict[str, object]:
+    """Resuming a suspended order: the running stage (a fault repair's
+    ``arrival``: the customer was not home) gets the suspended time back, in
+    its policy's unit, kept in ``stage_extension`` so a later recompute keeps
+    it. Sets the fields on ``order``; returns what the resume event records
+    (empty when no stage clock runs)."""
+    if not order.stage or order.stage_started_at is None:
+        return {}
+    policy = stage_policy(order, rules, order.stage)
+    if policy is None:
+        return {}
+    gained = sla.suspension_extension(policy.kind, suspended_at, now, rules.calendar, hours=rules.hours)
+    before = order.stage_deadline_at
+    order.stage_extension += gained
+    dl = rules.deadline(policy, order.stage_started_at, order.stage_extension)
+    order.stage_deadline_at, order.stage_provisional = dl.due_at, dl.provisional
+    order.stage_overdue = dl.due_at < now
+    return {
+        "stage": order.stage,
+        "stage_extension": gained,
+        "stage_deadline_before": before.isoformat() if before else None,
+        "stage_deadline_at": dl.due_at.isoformat(),
+    }
 
 
 def stage_event_data(order: WorkOrder) -> dict[str, object]:

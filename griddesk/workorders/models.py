@@ -164,6 +164,10 @@ class WorkOrder(models.Model):
     stage_deadline_at = models.DateTimeField(_("stage deadline"), null=True, blank=True)
     stage_provisional = models.BooleanField(_("provisional stage deadline"), default=False, db_default=False)
     stage_overdue = models.BooleanField(_("stage overdue"), default=False, db_default=False)
+    # Suspended time granted to the running stage (in its policy's unit), like
+    # suspension_extension for the handling deadline: a fault repair suspended
+    # before the crew arrived (customer not home) gets its arrival clock back.
+    stage_extension = models.PositiveIntegerField(_("stage extension"), default=0, db_default=0)
     urge_count = models.PositiveIntegerField(_("urged"), default=0)
     escalated = models.BooleanField(_("escalated beyond level"), default=False)
     repeat_of = models.ForeignKey(

@@ -951,6 +951,7 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
     """Restart the clock: back to the state it was suspended from, the deadline
     extended by the suspended working time (in the handling policy's unit)."""
     from griddesk.engines import sla
+    from griddesk.sla.stages import stage_on_resume
 
     wo = _lock(order, actor, Action.RESUME, expected_version=expected_version)
     now = timezone.now()
@@ -966,6 +967,10 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
     target = State(wo.suspended_from or State.INVESTIGATING)
     suspended_at = wo.suspended_at
     wo.suspended_at, wo.suspended_from = None, ""
+    stage_data = stage_on_resume(wo, r, suspended_at, now)
+    fields = ["suspended_at", "suspended_from", "suspension_extension", "deadline_at", "deadline_provisional", "sla_policy", "overdue"]
+    if stage_data:
+        fields += ["stage_extension", "stage_deadline_at", "stage_provisional", "stage_overdue"]
     return _transition(
         wo, actor, Action.RESUME, target=target, note=note,
         data={
@@ -976,8 +981,9 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
             "deadline_before": before.isoformat() if before else None,
             "deadline_at": deadline.due_at.isoformat(),
             "overdue": wo.overdue,
+            **stage_data,
         },
-        fields=["suspended_at", "suspended_from", "suspension_extension", "deadline_at", "deadline_provisional", "sla_policy", "overdue"],
+        fields=fields,
     )
 
 

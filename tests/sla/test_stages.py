@@ -176,3 +176,52 @@ def test_calendar_change_selects_only_windows_containing_the_date(org: Any) -> N
     # the handling deadline, and the forward stage limit when its window holds the date
     assert any(e.data.get("deadline_at") == o.deadline_at.isoformat() for e in moved)
     assert o.version == version + moved.count()
+
+
+def test_suspension_during_arrival_gives_the_arrival_clock_its_time_back(org: Any) -> None:
+    """A fault repair suspended before the crew arrived (customer not home):
+    on resume the arrival limit moves by the suspended minutes, the resume
+    event says so, and a later recompute keeps the granted time."""
+    from unittest import mock
+
+    o = new_order(type="fault_repair", category=None)
+    for action, data in (("forward", {}), ("grade", {"grade": 3, "complexity": "ordinary", "reason": "测试"}),
+                         ("dispatch", {}), ("accept", {})):
+        o = act(o, action, **data)
+    assert o.stage == "arrival" and o.state == "investigating"
+    start, limit = o.stage_started_at, o.stage_deadline_at
+    assert limit == start + timedelta(minutes=45)
+    t_suspend = start + timedelta(minutes=20)
+    t_resume = t_suspend + timedelta(minutes=95)  # already past the original limit
+    with mock.patch("django.utils.timezone.now", return_value=t_suspend):
+        o = act(o, "suspend", reason="客户不在家，约定稍后上门")
+    with mock.patch("django.utils.timezone.now", return_value=t_resume):
+        o = act(o, "resume", note="客户已到家")
+    assert o.state == "investigating" and o.stage == "arrival"
+    assert o.stage_extension == 95
+    assert o.stage_deadline_at == limit + timedelta(minutes=95)
+    assert o.stage_overdue is False  # 20 of 45 minutes used before the suspension
+    e = o.events.get(seq=o.version)
+    assert e.action == "resume" and e.data["stage"] == "arrival" and e.data["stage_extension"] == 95
+    assert e.data["stage_deadline_at"] == o.stage_deadline_at.isoformat()
+
+    # a recompute (e.g. after an arrival-policy edit that changes nothing) keeps the extension
+    summary = services.stage_deadlines_recompute(rules=policies.load(), now=t_resume, reason="test")
+    assert summary["recomputed"] == 0
+    assert WorkOrder.objects.get(pk=o.pk).stage_deadline_at == limit + timedelta(minutes=95)
+
+    # the next stage change clears it
+    o = act(o, "assign_station", stations=["east-ps-1"])
+    o = act(o, "station_findings", findings="已到现场，线路故障已隔离")
+    assert (o.stage, o.stage_extension) == ("", 0)
+
+
+def test_resume_without_a_running_stage_leaves_the_stage_fields_alone(org: Any) -> None:
+    from tests.walk import walk_to
+
+    o = walk_to("investigating")
+    assert o.stage == ""
+    o = act(o, "suspend", reason="等待客户提供材料")
+    o = act(o, "resume")
+    assert (o.stage, o.stage_deadline_at, o.stage_extension) == ("", None, 0)
+    assert "stage_extension" not in o.events.get(seq=o.version).data
