@@ -67,19 +67,27 @@ def file_format(filename: str, data: bytes) -> str:
     raise InvalidInput(_("Only CSV (.csv) and Excel (.xlsx) files can be imported."), code="unsupported_type", field="file")
 
 
-def read_table(filename: str, data: bytes) -> Table:
-    """Parse ``data``; raise ``InvalidInput`` with a clear message if it cannot be imported."""
+def records(filename: str, data: bytes) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """The file's format and its records ``(row number, cell texts)`` — the
+    readers every import shares (work orders, survey responses, opinion items);
+    each import interprets the header itself. Refuses an empty file, an
+    unsupported type or a damaged workbook with ``InvalidInput``."""
     if not data:
         raise InvalidInput(_("The file is empty."), code="empty", field="file")
     fmt = file_format(filename, data)
-    records = _csv_records(data) if fmt == "csv" else _xlsx_records(data)
+    return fmt, (_csv_records(data) if fmt == "csv" else _xlsx_records(data))
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    """Parse ``data``; raise ``InvalidInput`` with a clear message if it cannot be imported."""
+    fmt, rows_in = records(filename, data)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, values in records:
+    for number, values in rows_in:
         if header is None:
             if not any(values):
                 continue  # blank lines above the header
-            header = [_header_name(v) for v in values]
+            header = [header_name(v) for v in values]
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
                 raise InvalidInput(
@@ -107,7 +115,8 @@ def read_table(filename: str, data: bytes) -> Table:
     return Table(file_format=fmt, header=header, rows=rows)
 
 
-def _header_name(value: str) -> str:
+def header_name(value: str) -> str:
+    """A header cell as a column code: "*Account No" → "account_no"."""
     return value.strip().strip("*").strip().lower().replace(" ", "_")
 
 

@@ -57,10 +57,7 @@ def _kind_lookup() -> dict[str, str]:
 
 
 def _rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
-    if not data:
-        raise InvalidInput(_("The file is empty."), code="empty", field="file")
-    fmt = files.file_format(filename, data)
-    records = files._csv_records(data) if fmt == "csv" else files._xlsx_records(data)
+    _fmt, records = files.records(filename, data)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     for number, values in records:

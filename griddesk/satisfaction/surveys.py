@@ -106,10 +106,7 @@ def rows_from_json(items: list[Any]) -> list[Row]:
 
 def rows_from_file(q: Questionnaire, filename: str, data: bytes) -> tuple[list[Row], list[str]]:
     """Rows of a CSV/XLSX file (the work-order import's readers), and its unknown columns."""
-    if not data:
-        raise InvalidInput(_("The file is empty."), code="empty", field="file")
-    fmt = files.file_format(filename, data)
-    records = files._csv_records(data) if fmt == "csv" else files._xlsx_records(data)
+    _fmt, records = files.records(filename, data)
     codes = set(indicator_codes(q))
     header: list[str] | None = None
     rows: list[Row] = []
@@ -117,7 +114,7 @@ def rows_from_file(q: Questionnaire, filename: str, data: bytes) -> tuple[list[R
         if header is None:
             if not any(values):
                 continue
-            header = [files._header_name(v) for v in values]
+            header = [files.header_name(v) for v in values]
             missing = [c for c in ("respondent", "answered_on") if c not in header]
             if missing:
                 raise InvalidInput(

@@ -100,3 +100,18 @@ def test_queue_shows_overdue_suspended_and_provisional_and_sorts_by_time_left(or
     assert "deadline-suspended" in cells[paused.number] and "overdue-flag" not in cells[paused.number]
     assert 'class="badge provisional"' in cells[later.number]
     assert "deadline-amber" in cells[soon.number]
+
+
+def test_inbox_pages_keep_the_unread_filter(org: Any) -> None:
+    user = get_user_model().objects.get(username="manager")
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, kind="warning", title=f"提醒 {i}", dedupe_key=f"pager-test-{i}") for i in range(35)]
+    )
+    c = login("manager")
+    first = c.get("/inbox/?unread=1").content.decode()
+    assert 'href="?unread=1&amp;page=2"' in first
+    assert "第 1 / 2 页" in first
+    second = c.get("/inbox/?unread=1&page=2").content.decode()
+    assert 'href="?unread=1&amp;page=1"' in second
+    everything = c.get("/inbox/").content.decode()
+    assert 'href="?page=2"' in everything
