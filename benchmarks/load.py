@@ -309,6 +309,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 20)), help="time cap per scenario")
     ap.add_argument("--quick", action="store_true", help="small request counts (smoke test)")
     ap.add_argument("--meta", help="JSON file with facts about the run to merge into the report")
+    ap.add_argument("--scenarios", default="intake,bulk,detail,queue", help="comma list of intake,bulk,detail,queue")
     args = ap.parse_args()
 
     global METER
@@ -342,8 +343,10 @@ def main() -> int:
     for _ in range(20):
         client("agent").request("GET", "/api/v1/work-orders/?page_size=1")
 
+    wanted = set(args.scenarios.split(","))
+
     # 1. single-order intake ------------------------------------------------
-    for clients in (1, 8, 32):
+    for clients in ((1, 8, 32) if "intake" in wanted else ()):
         def single(ci: int, i: int, clients: int = clients) -> tuple[int, int]:
             r = rnd()
             ext = f"BENCH-{run_id}-s{clients}-{ci}-{i}"
@@ -355,7 +358,7 @@ def main() -> int:
         _print_progress(res)
 
     # 2. bulk intake: 1,000 orders per request --------------------------------
-    for clients in (1, 4):
+    for clients in ((1, 4) if "bulk" in wanted else ()):
         def bulk(ci: int, i: int, clients: int = clients) -> tuple[int, int]:
             r = rnd()
             size = 1000
@@ -369,7 +372,7 @@ def main() -> int:
         _print_progress(res)
 
     # 3. order detail ---------------------------------------------------------
-    if numbers:
+    if numbers and "detail" in wanted:
         for clients in (1, 8):
             def detail(ci: int, i: int) -> tuple[int, int]:
                 n = numbers[rnd().randrange(len(numbers))]
@@ -381,7 +384,7 @@ def main() -> int:
             _print_progress(res)
 
     # 4. queue list -------------------------------------------------------------
-    for role in ("agent", "specialist", "manager"):
+    for role in (("agent", "specialist", "manager") if "queue" in wanted else ()):
         if role not in tokens:
             continue
         for clients in (1, 8):

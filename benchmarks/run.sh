@@ -11,7 +11,11 @@
 #
 # Environment: BENCH_OUT / BENCH_EXPLAIN_OUT (output files), BENCH_ORDERS, BENCH_CUSTOMERS, BENCH_WORKERS (gunicorn, default 5),
 # BENCH_SECONDS (time cap per scenario, default 20), BENCH_QUICK=1 (small request
-# counts), BENCH_FSYNC, BENCH_PG_OPTS (server options), PY (python, default .venv).
+# counts), BENCH_FSYNC, BENCH_PG_OPTS (server options), PY (python, default .venv),
+# BENCH_SCENARIOS (comma list of intake,bulk,detail,queue; default all).
+#
+# Against an already loaded database (no throwaway server, no load):
+#   DATABASE_URL=postgres://… PGHOST=… PGPORT=… PGUSER=… BENCH_NO_LOAD=1 benchmarks/run.sh --inside
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -68,12 +72,18 @@ echo "== PostgreSQL: $(psql -Atc 'show server_version') at $DATABASE_URL (fsync 
 echo "== migrate"
 "$PY" manage.py migrate --noinput -v0
 
-echo "== load: demo --customers $CUSTOMERS --orders $ORDERS"
-t0="$(now)"
-"$PY" manage.py demo --customers "$CUSTOMERS" --orders "$ORDERS" --no-logins | tee "$WORK/demo.log"
-t1="$(now)"
-LOAD_SECONDS="$(python3 -c "print(round($t1 - $t0, 1))")"
-echo "== load took $LOAD_SECONDS s (wall clock, whole command)"
+if [ "${BENCH_NO_LOAD:-0}" = 1 ]; then
+  echo "== no load (BENCH_NO_LOAD=1): $(psql -Atc 'select count(*) from workorders_workorder') orders already in the database"
+  : >"$WORK/demo.log"
+  LOAD_SECONDS=0
+else
+  echo "== load: demo --customers $CUSTOMERS --orders $ORDERS"
+  t0="$(now)"
+  "$PY" manage.py demo --customers "$CUSTOMERS" --orders "$ORDERS" --no-logins | tee "$WORK/demo.log"
+  t1="$(now)"
+  LOAD_SECONDS="$(python3 -c "print(round($t1 - $t0, 1))")"
+  echo "== load took $LOAD_SECONDS s (wall clock, whole command)"
+fi
 
 psql -Atc "select number from workorders_workorder tablesample system (2) limit 5000" >"$WORK/numbers.txt"
 psql -Atc "select account_no from customers_customer tablesample system (5) limit 5000" >"$WORK/accounts.txt"
@@ -148,4 +158,4 @@ QUICK=()
 [ "${BENCH_QUICK:-0}" = 1 ] && QUICK=(--quick)
 "$PY" "$HERE/load.py" --url "http://127.0.0.1:$PORT" --pid "$GUNICORN_PID" ${PG_PID:+--db-pid "$PG_PID"} "${TOKENS[@]}" \
   --numbers "$WORK/numbers.txt" --accounts "$WORK/accounts.txt" --meta "$WORK/meta.json" \
-  --seconds "${BENCH_SECONDS:-20}" "${QUICK[@]}" --out "${BENCH_OUT:-$HERE/last-run.json}"
+  --seconds "${BENCH_SECONDS:-20}" --scenarios "${BENCH_SCENARIOS:-intake,bulk,detail,queue}" "${QUICK[@]}" --out "${BENCH_OUT:-$HERE/last-run.json}"
