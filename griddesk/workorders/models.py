@@ -132,7 +132,11 @@ class WorkOrder(models.Model):
         "organisation.Department", verbose_name=_("created by department"), on_delete=models.PROTECT, related_name="created_orders",
         db_index=False,  # led by wo_created_state_deadline
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # No index: nothing reads orders by their creating user (the queue goes by
+    # created_department); the index only cost an insert per write (ADR 0015).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     state = models.CharField(_("state"), max_length=20, choices=StateChoice.choices, default=StateChoice.RECEIVED)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
     complexity = models.CharField(_("complexity"), max_length=20, choices=Complexity.choices, default=Complexity.ORDINARY)
@@ -170,13 +174,18 @@ class WorkOrder(models.Model):
     stage_extension = models.PositiveIntegerField(_("stage extension"), default=0, db_default=0)
     urge_count = models.PositiveIntegerField(_("urged"), default=0)
     escalated = models.BooleanField(_("escalated beyond level"), default=False)
+    # repeat_of / merged_into: indexed only where set (partial indexes below) —
+    # nearly every order has neither, and a full index took an entry per row
+    # and an insert per non-HOT update (ADR 0015).
     repeat_of = models.ForeignKey(
-        "self", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats"
+        "self", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats",
+        db_index=False,
     )
     is_repeat = models.BooleanField(_("repeat complaint"), default=False)
     reopen_count = models.PositiveIntegerField(_("reopened"), default=0)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged",
+        db_index=False,
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Optimistic lock: every state change is a compare-and-swap on this counter,
@@ -199,6 +208,8 @@ class WorkOrder(models.Model):
             models.Index(fields=["deadline_at", "id"], name="wo_deadline_id"),
             # The watcher's stage scan: only orders with a running stage clock.
             models.Index(fields=["stage_deadline_at"], condition=~models.Q(stage=""), name="wo_stage_deadline"),
+            models.Index(fields=["repeat_of"], condition=models.Q(repeat_of__isnull=False), name="wo_repeat_of"),
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False), name="wo_merged_into"),
         ]
 
     def __str__(self) -> str:
