@@ -95,6 +95,19 @@ def test_lexicon_features_count_negated_words_separately() -> None:
     assert cut[0] > 0 and cut[2] == 0
 
 
+
+def test_round4_general_lexicon_terms_reach_the_dense_block_and_the_segmenter() -> None:
+    # round 4 (ADR 0008): general-purpose negators and sentiment words
+    assert {"毫无", "并非", "根本不"} <= lexicon.NEGATORS
+    assert "诚意" in lexicon.POSITIVE_WORDS and "避雷" in lexicon.NEGATIVE_WORDS
+    negated = lexicon_features("毫无诚意")  # new negator + new positive word → a negated positive
+    assert negated[0] == 0 and negated[2] > 0
+    assert lexicon_features("建议避雷")[1] > 0  # new negative word counted
+    # leftmost-longest: 灿烂 is a positive word, not a hit on the negative 烂 of 太烂
+    bright = lexicon_features("阳光灿烂")
+    assert bright[0] > 0 and bright[1] == 0
+    assert "避雷" in cut_raw("建议大家避雷")  # lexicon terms are user-dictionary words of the segmenter
+
 # ---- word features and hashing ---------------------------------------------------------------------------------------
 def test_string_hashes_do_not_depend_on_the_batch_or_the_process_hash_seed() -> None:
     words = ["停电", "电费", "a", "𠀀", "停电了"]

@@ -95,11 +95,20 @@ DEFAULT_RISK_KEYWORDS: Final[tuple[str, ...]] = (
     "火灾", "投诉到底", "越级",
 )
 
+# Round 4 (ADR 0008) added a second, general-purpose block to each list below: words written from general
+# Chinese usage (emotions, evaluations, fraud / quality / delay / attitude, 避雷-style internet usage), not taken
+# from any evaluation corpus; chosen by the leave-one-domain-out criterion on ChnSentiCorp only.
+
 # Negators flip the polarity of the sentiment word right after them (up to
 # two tokens later: "不太满意", "没有及时").
 NEGATORS: Final[frozenset[str]] = frozenset(
     {"不", "没", "没有", "别", "未", "无", "非", "不是", "不太", "不够", "不会", "并不", "从不", "毫不", "绝不",
      "不再", "没什么", "算不上", "谈不上", "不怎么", "不算", "一点也不", "一点都不", "不能", "难以"}
+) | frozenset(  # round 4 (ADR 0008): general-purpose negators
+    """
+毫无 并没有 从没 从来没有 从未 没能 未能 不曾 未曾 绝非 并非 决不 压根没 根本没 根本不 没啥 不大
+不怎 不见得
+""".split()
 )
 
 POSITIVE_WORDS: Final[frozenset[str]] = frozenset("""
@@ -110,6 +119,13 @@ POSITIVE_WORDS: Final[frozenset[str]] = frozenset("""
 开心 高兴 满足 物美价廉 物超所值 性价比高 质量好 服务好 态度好 效果好 不错的 超赞 强烈推荐 还会再来 回头客
 稳定 流畅 清晰 结实 耐用 正品 好用 实用 齐全 到位 规范 称职 尽职 敬业 表扬 锦旗 及时处理 很快恢复
 点个赞 辛苦 值 好用的 喜爱 钟爱 优质 贴心服务 一流 精美 温暖 好喝 爽 清爽 可爱 划得来
+""".split()) | frozenset("""
+非常好 特别好 太好了 真好 挺不错 蛮好 还不错 不赖 良好 优良 上乘 精彩 经典 感人 有趣 有意思 生动
+深刻 受益匪浅 诚信 守信 合理 公道 透明 欣慰 踏实 可靠 稳妥 顺畅 便利 简便 快速 神速 麻利 利索
+喜出望外 心满意足 赏心悦目 顶级 厉害 值得信赖 值得购买 值得一看 信赖 信任 认可 欢迎 感动 暖心 用心
+尽心 尽责 细致 热心 和蔼 效率高 速度快 物有所值 良心 诚意 称心 如意 顺心 乐意 必买 回购 好评如潮
+无可挑剔 没得说 没话说 没的说 灿烂 美好 幸福 满分 给好评 真不错 很满意 非常满意 十分满意 很喜欢
+太棒了
 """.split())
 
 NEGATIVE_WORDS: Final[frozenset[str]] = frozenset("""
@@ -123,6 +139,15 @@ NEGATIVE_WORDS: Final[frozenset[str]] = frozenset("""
 崩溃 受不了 忍无可忍 没人管 没人理 没有回复 石沉大海 投诉无门 踢皮球 互相推 没下文 不了了之 白等
 发热 卡 死机 黑屏 噪音 异响 掉 漏电 危险 隐患 烧坏 着火 冒烟 损失 赔偿 索赔 太差劲 不靠谱 不专业
 不负责 不负责任 不及时 不准时 不新鲜 不干净 不卫生 不方便 不舒服 不热情 不礼貌 没法 无法 不能用 用不了
+""".split()) | frozenset("""
+糟透了 太烂 很烂 稀烂 烂透 差极了 不咋样 不怎么样 一塌糊涂 乱七八糟 马虎 草率 粗糙 粗制滥造
+偷工减料 以次充好 缺斤少两 欺诈 诈骗 虚假 虚假宣传 夸大 名不副实 不符 失望透顶 大失所望 令人失望
+气死 气人 可恶 讨厌 厌恶 反感 痛苦 伤心 难过 委屈 憋屈 窝火 闹心 心塞 糟心 烦人 烦躁 倒霉 悲剧
+废物 没用 鸡肋 浪费 白花钱 冤枉钱 不划算 不实惠 性价比低 残次 瑕疵 变形 生锈 怠慢 傲慢 无礼
+没礼貌 不理不睬 爱搭不理 推脱 耍赖 抵赖 延误 耽误 超时 很久 太久 好久 遥遥无期 靠不住 不放心
+不安全 吃亏 被骗 上当受骗 宰客 黑店 奸商 骗子 无奈 吐槽 抱怨 不爽 不开心 不高兴 很失望 太失望
+非常失望 再也不会 绝对不会 不会再来 拉黑 避雷 踩雷 劝退 慎买 不建议 差得远 不像话 岂有此理 莫名其妙
+敷衍了事 不了了之 欺骗消费者
 """.split())
 
 # Power-service complaint words: strongly negative in a utility's inbox even
