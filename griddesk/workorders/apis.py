@@ -103,10 +103,10 @@ class WorkOrderListCreateApi(APIView):
         else:
             validated = {}  # the plain queue: skip building a 30-field serializer
         qs = selectors.work_order_list(_actor(request), filters=validated)
-        qs = qs.prefetch_related("lead_assignments__department")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        data = render_orders(request.user, _actor(request), page, detail=False, via="api-list", many=True)
+        codes = selectors.lead_department_codes([o.pk for o in page])
+        data = render_orders(request.user, _actor(request), page, detail=False, via="api-list", many=True, lead_codes=codes)
         return paginator.get_paginated_response(data)
 
     @extend_schema(request=IntakeSerializer, responses={201: WorkOrderSerializer, 200: WorkOrderSerializer})

@@ -160,6 +160,9 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return obj.category.code if obj.category_id and obj.category else None
 
     def get_lead_departments(self, obj: WorkOrder) -> list[str]:
+        codes = self.context.get("lead_codes")
+        if codes is not None:
+            return list(codes.get(obj.pk, ()))
         # Read a prefetch directly: obj.lead_assignments.all() builds a manager
         # and clones a queryset per row (~1 ms per order in a list).
         prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("lead_assignments")
@@ -295,16 +298,21 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
 }
 
 
-def render_orders(user: Any, actor: Actor, orders: Any, *, detail: bool, via: str, many: bool = False) -> Any:
+def render_orders(
+    user: Any, actor: Actor, orders: Any, *, detail: bool, via: str, many: bool = False,
+    lead_codes: dict[int, list[str]] | None = None,
+) -> Any:
     """Serialise order(s) as ``actor`` may see them and log unmasked personal data.
 
     The one place both the API and the web pages go through, so masking and its
-    access log cannot drift apart.
+    access log cannot drift apart. ``lead_codes`` (order id → lead department
+    codes, ``selectors.lead_department_codes``) replaces a prefetch on lists.
     """
     from griddesk.customers.services import pii_access_log
 
     pii_log: list[Any] = []
-    data = WorkOrderSerializer(orders, many=many, context={"actor": actor, "detail": detail, "pii_log": pii_log}).data
+    context = {"actor": actor, "detail": detail, "pii_log": pii_log, "lead_codes": lead_codes}
+    data = WorkOrderSerializer(orders, many=many, context=context).data
     pii_access_log(user=user, entries=pii_log, via=via)
     return data
 

@@ -50,3 +50,24 @@ def test_queue_shows_no_personal_data(web, order_in):
     body = web("agent").get("/").content.decode()
     assert "13812341234" not in body and "张三" not in body
     assert not PiiAccess.objects.exists()
+
+
+def test_list_access_log_rows_read_back_like_orm_rows(org, client_for, make_order):
+    """The list's access log is written with raw multi-row INSERTs: the rows
+    must read back through the ORM (aware time, FKs) like any other."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from griddesk.customers.models import PiiAccess
+
+    before = timezone.now()
+    numbers = {make_order()["number"] for _ in range(3)}
+    r = client_for("agent").get("/api/v1/work-orders/?page_size=50")
+    assert r.status_code == 200
+    rows = list(PiiAccess.objects.filter(via="api-list", order_number__in=numbers))
+    assert {x.order_number for x in rows} == numbers
+    for x in rows:
+        assert x.user.username == "agent" and x.customer.account_no
+        assert timezone.is_aware(x.at) and before - timedelta(seconds=1) <= x.at <= timezone.now()
+    assert PiiAccess.objects.filter(via="api-list", at__gte=before - timedelta(seconds=1)).count() >= 3
