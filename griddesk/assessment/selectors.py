@@ -220,7 +220,9 @@ def _unit_filter(level: str, value: str, *, assessed: bool) -> dict[str, str]:
 
 
 def _url(params: dict[str, str]) -> str:
-    return f"{LIST_URL}?{urlencode(params)}"
+    # count=exact: the list's count must equal the figure at any size (lists
+    # otherwise count exactly only up to 10,000 rows, griddesk.common.pagination).
+    return f"{LIST_URL}?{urlencode({**params, 'count': 'exact'})}"
 
 
 def _counts_for(actor: Actor, level: str, period: kpi.Period, source: str = "live") -> dict[Any, kpi.UnitCounts]:

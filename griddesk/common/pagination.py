@@ -45,7 +45,7 @@ def _planner_estimate(qs: QuerySet[Any]) -> int | None:
 
 
 class CappedCountPaginator(DjangoPaginator):
-    cap = COUNT_CAP
+    cap: int | None = COUNT_CAP
 
     @cached_property
     def count(self) -> int:
@@ -54,6 +54,9 @@ class CappedCountPaginator(DjangoPaginator):
             return super().count  # type: ignore[no-any-return]
         # Without ORDER BY: the LIMIT then stops the scan after cap + 1 rows
         # (with it, PostgreSQL sorts every matching row first).
+        if self.cap is None:  # ?count=exact
+            self.count_exact = True
+            return ol.order_by().count()  # type: ignore[no-any-return]
         n = ol.order_by()[: self.cap + 1].count()
         self.count_exact = n <= self.cap
         if self.count_exact:
@@ -89,10 +92,23 @@ class CappedCountPaginator(DjangoPaginator):
         return page
 
 
+class ExactCountPaginator(CappedCountPaginator):
+    """``?count=exact``: the exact ``COUNT(*)`` whatever the size — what a
+    drill-down link needs, whose count must equal the figure it came from
+    (the assessment scorecards ask for it)."""
+
+    cap = None
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
-    django_paginator_class = CappedCountPaginator
+    django_paginator_class: type[DjangoPaginator] = CappedCountPaginator
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        if request.query_params.get("count") == "exact":
+            self.django_paginator_class = ExactCountPaginator
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
         paginator = self.page.paginator
@@ -112,6 +128,7 @@ class Pagination(PageNumberPagination):
         out = super().get_paginated_response_schema(schema)
         out["properties"]["count_exact"] = {
             "type": "boolean",
-            "description": f"false when more than {COUNT_CAP} rows match and count is an estimate",
+            "description": f"false when more than {COUNT_CAP} rows match and count is an estimate "
+            "(ask for `count=exact` to get the exact count)",
         }
         return out  # type: ignore[no-any-return]

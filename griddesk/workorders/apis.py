@@ -83,7 +83,7 @@ _LIST_PARAMS = (
     "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page",
     "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
     "assessed", "on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied", "visit_outcome", "handler",
-    "assessed_department", "assessed_station",
+    "assessed_department", "assessed_station", "count",
 )
 
 

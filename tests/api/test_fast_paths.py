@@ -91,6 +91,20 @@ def test_list_count_is_capped_and_pages_stay_walkable(make_order, client_for, mo
     assert c.get(URL, {"page_size": 2, "page": 9}).json()["results"] == []
 
 
+def test_count_exact_asks_for_the_exact_count_above_the_cap(make_order, client_for, monkeypatch):
+    for _ in range(5):
+        make_order()
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 3)
+    c = client_for("agent")
+    body = c.get(URL, {"page_size": 2, "count": "exact"}).json()
+    assert body["count"] == 5 and body["count_exact"] is True and len(body["results"]) == 2
+    last = c.get(URL, {"page_size": 2, "count": "exact", "page": 3}).json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert c.get(URL, {"page_size": 2, "count": "exact", "page": 4}).status_code == 404
+    # without it the same list is capped again (the choice is per request)
+    assert c.get(URL, {"page_size": 2}).json()["count_exact"] is False
+
+
 def _variants() -> list[Any]:
     from ..conftest import intake_payload
 

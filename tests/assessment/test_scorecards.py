@@ -21,6 +21,26 @@ def _count(client, url):
     return r.json()["count"]
 
 
+def test_drilldown_counts_stay_exact_above_the_list_count_cap(dataset, client_for, monkeypatch):
+    """Lists count exactly only up to a cap (10,000; here 1): a drill-down link
+    asks for the exact count, so at any size its count equals the figure."""
+    from griddesk.common import pagination
+
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 1)
+    client = client_for("admin")
+    card = client.get("/api/v1/assessment/scorecards/?period=2026-10&level=company").json()
+    above = 0
+    for unit in card["units"]:
+        for k in unit["kpis"]:
+            expected = k["numerator"] if k["counts"] == "numerator" else k["denominator"]
+            assert "count=exact" in k["drilldown"]
+            assert _count(client, k["drilldown"]) == expected, (unit["unit"], k)
+            above += expected > 1
+    assert above, "some figure must exceed the cap, or this proves nothing"
+    plain = client.get("/api/v1/work-orders/?page_size=1").json()
+    assert plain["count_exact"] is False  # the cap is in force for ordinary lists
+
+
 def test_every_kpi_reconciles_with_its_drilldown(dataset, client_for):
     """One data set, every level, two viewers (admin: everything; manager: the company subtree)."""
     for who in ("manager", "admin"):
