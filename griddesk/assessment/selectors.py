@@ -222,7 +222,9 @@ def _unit_filter(level: str, value: str, *, assessed: bool) -> dict[str, str]:
 def _url(params: dict[str, str]) -> str:
     # count=exact: the list's count must equal the figure at any size (lists
     # otherwise count exactly only up to 10,000 rows, griddesk.common.pagination).
-    return f"{LIST_URL}?{urlencode({**params, 'count': 'exact'})}"
+    # ordering=-received: every drill-down selects a period of receipt; walked
+    # in deadline order a recent month is reached only after all older orders.
+    return f"{LIST_URL}?{urlencode({**params, 'ordering': '-received', 'count': 'exact'})}"
 
 
 def _counts_for(actor: Actor, level: str, period: kpi.Period, source: str = "live") -> dict[Any, kpi.UnitCounts]:

@@ -80,6 +80,8 @@ def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -
         q = str(f["q"])
         qs = qs.filter(Q(number__icontains=q) | Q(external_id=q) | Q(customer__account_no=q))
     qs = _drilldown_filters(qs, f)
+    if f.get("ordering") == "-received":
+        return qs.order_by("-received_at", "-id")
     return qs.order_by(F("deadline_at").asc(nulls_last=True), "id")
 
 

@@ -105,6 +105,26 @@ def test_count_exact_asks_for_the_exact_count_above_the_cap(make_order, client_f
     assert c.get(URL, {"page_size": 2}).json()["count_exact"] is False
 
 
+def test_list_ordering_newest_receipt_first_and_bad_values_refused(make_order, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from griddesk.workorders.models import WorkOrder
+
+    numbers = [make_order()["number"] for _ in range(3)]
+    now = timezone.now()
+    for i, n in enumerate(numbers):  # the first order is the newest receipt, the last the oldest
+        WorkOrder.objects.filter(number=n).update(received_at=now - timedelta(hours=i + 1), deadline_at=now + timedelta(days=3 - i))
+    c = client_for("agent")
+    by_deadline = [o["number"] for o in c.get(URL, {"page_size": 10}).json()["results"]]
+    assert by_deadline == list(reversed(numbers))  # earliest deadline first (the default)
+    newest = [o["number"] for o in c.get(URL, {"page_size": 10, "ordering": "-received"}).json()["results"]]
+    assert newest == numbers
+    r = c.get(URL, {"ordering": "sideways"})
+    assert r.status_code == 400 and r.json()["errors"]["ordering"][0]["code"] == "invalid_choice"
+
+
 def _variants() -> list[Any]:
     from ..conftest import intake_payload
 
