@@ -9,6 +9,11 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["category", "sensitive"]
     search_fields = ["account_no", "name"]
 
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from .services import customer_save
+
+        customer_save(instance=obj, changed=form.changed_data if change else ())
+
 
 @admin.register(PiiAccess)
 class PiiAccessAdmin(admin.ModelAdmin):

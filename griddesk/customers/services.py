@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Customer, PiiAccess
@@ -27,3 +27,26 @@ def pii_access_log(*, user: Any, entries: Iterable[tuple[Customer, str]], via: s
                 f"INSERT INTO {table} (user_id, customer_id, order_number, fields, via, at) VALUES {values}",
                 [v for row in chunk for v in row],
             )
+
+
+#: Customer fields the assessment rollups group by (station → station level,
+#: category → customer-category level): changing one moves the customer's past
+#: orders between units.
+ROLLUP_FIELDS = ("station", "category")
+
+
+@transaction.atomic
+def customer_save(*, instance: Customer, changed: Iterable[str]) -> Customer:
+    """Save an edited customer (the admin form). When its station or category
+    changes, the local days of all its orders are marked for the rollups'
+    refresh in the same transaction, so the scorecards by station and by
+    customer category follow the live figures (griddesk.assessment.rollups)."""
+    if instance.pk is not None and set(changed) & set(ROLLUP_FIELDS):
+        from griddesk.assessment.rollups import local_day, rollup_days_mark
+        from griddesk.workorders.models import WorkOrder
+
+        Customer.objects.select_for_update().filter(pk=instance.pk).first()
+        received = WorkOrder.objects.filter(customer_id=instance.pk).values_list("received_at", flat=True)
+        rollup_days_mark(days={local_day(r) for r in received})
+    instance.save()
+    return instance

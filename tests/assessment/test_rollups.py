@@ -218,3 +218,44 @@ def test_the_scheduled_task_leaves_a_big_first_build_to_the_command(dataset):
     assert selectors.scorecards(actor("admin"), period=kpi.parse_period("2026-10"), level="company")["source"] == "live"
     built = rollups.rollup_refresh(max_rebuild_orders=10_000)
     assert built.kind == "rebuild" and rollups.rollup_as_of() is not None
+
+
+def test_customer_station_or_category_edit_reaches_the_rollups(dataset, admin_client):
+    """Moving a customer to another station or category (admin form) moves its
+    past orders between units; the edit marks their days, and after the
+    scheduled refresh the rollups equal the live recount again."""
+    from griddesk.customers.models import Customer
+    from griddesk.organisation.models import Department
+
+    rollups.rollup_refresh()
+    order = next(o for o in dataset if o.customer_id and o.customer.station_id)
+    customer = Customer.objects.get(pk=order.customer_id)
+    other = Department.objects.filter(type="power_station").exclude(pk=customer.station_id).first()
+    new_category = "commercial" if customer.category != "commercial" else "residential"
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update(station=other.pk, category=new_category, sensitive="on" if customer.sensitive else "")
+    if not customer.sensitive:
+        data.pop("sensitive")
+    r = admin_client.post(url, data)
+    assert r.status_code == 302, r.content[:2000]
+    customer.refresh_from_db()
+    assert (customer.station_id, customer.category) == (other.pk, new_category)
+    days = {rollups.local_day(o.received_at) for o in WorkOrder.objects.filter(customer=customer)}
+    assert days and days <= set(RollupDirtyDay.objects.values_list("day", flat=True))
+    rollups.rollup_refresh()
+    assert_rollup_equals_recount(actor("admin"))
+
+
+def test_customer_edit_of_other_fields_marks_nothing(dataset):
+    from griddesk.customers.models import Customer
+    from griddesk.customers.services import customer_save
+
+    rollups.rollup_refresh()
+    customer = Customer.objects.filter(orders__isnull=False).first()
+    customer.name = "改名"
+    customer_save(instance=customer, changed=["name"])
+    assert not RollupDirtyDay.objects.exists()
