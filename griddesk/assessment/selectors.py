@@ -65,6 +65,22 @@ def period_bounds(period: kpi.Period) -> tuple[datetime, datetime]:
     )
 
 
+def _from_stations(by_station: dict[Any, int], level: str) -> dict[Any, int]:
+    """Customer counts by station summed up to ``level``: station as is, company
+    (each station's nearest company), department (its company's count)."""
+    if level == "station":
+        return by_station
+    nearest = _nearest_company()
+    by_company: dict[int, int] = defaultdict(int)
+    for station_id, n in by_station.items():
+        by_company[nearest.get(station_id, station_id)] += n
+    if level == "company":
+        return dict(by_company)
+    if level == "department":
+        return {dept: by_company.get(company, 0) for dept, company in nearest.items()}
+    return {}
+
+
 def _nearest_company() -> dict[int, int]:
     """department id → id of its nearest company (one query; the org table is small)."""
     rows = list(Department.objects.values_list("pk", "path", "type"))
@@ -179,17 +195,7 @@ def _customers_by_unit(actor: Actor, level: str, end: datetime) -> dict[Any, int
     if level == ALL:
         return {ALL: qs.count()}
     by_station = dict(qs.filter(station__isnull=False).values_list("station_id").annotate(n=Count("pk")))
-    if level == "station":
-        return by_station
-    nearest = _nearest_company()
-    by_company: dict[int, int] = defaultdict(int)
-    for station_id, n in by_station.items():
-        by_company[nearest.get(station_id, station_id)] += n
-    if level == "company":
-        return dict(by_company)
-    if level == "department":
-        return {dept: by_company.get(company, 0) for dept, company in nearest.items()}
-    return {}
+    return _from_stations(by_station, level)
 
 
 def _unit_labels(level: str, keys: set[Any]) -> dict[Any, tuple[str, str]]:
@@ -309,17 +315,7 @@ def _customers_rollup(actor: Actor, level: str, end: Any) -> dict[Any, int]:
     if level == ALL:
         return {ALL: int(qs.aggregate(n=Sum("n"))["n"] or 0)}
     by_station = {k: int(n) for k, n in qs.filter(station__isnull=False).values_list("station_id").annotate(n=Sum("n"))}
-    if level == "station":
-        return by_station
-    nearest = _nearest_company()
-    by_company: dict[int, int] = defaultdict(int)
-    for station_id, n in by_station.items():
-        by_company[nearest.get(station_id, station_id)] += n
-    if level == "company":
-        return dict(by_company)
-    if level == "department":
-        return {dept: by_company.get(company, 0) for dept, company in nearest.items()}
-    return {}
+    return _from_stations(by_station, level)
 
 
 _ROLLUP_SUMS = ("received", "assessed", "at_fault", "on_time", "visited", "satisfied", "repeat", "first_time", "escalated")
