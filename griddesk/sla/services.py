@@ -582,14 +582,15 @@ def _recompute_set_based(
             cur.execute(sql, {**named, "now": now, "tz": tz, "lo": bounds[0], "hi": bounds[1],
                               "actor": SYSTEM_ACTOR, "reason": reason})
             n, n_od, smp = cur.fetchone()
+        seconds = time_mod.perf_counter() - t0
         with lock:
             result.changed += n
             result.overdue_changed += n_od
             if smp and len(result.sample) < 50:
                 for x in (json.loads(smp) if isinstance(smp, str) else smp)[: 50 - len(result.sample)]:
                     result.sample.append(x)
-            if progress is not None:
-                progress(result.examined, n, time_mod.perf_counter() - t0)
+        if progress is not None:  # outside the lock: a slow callback must not stall the other workers
+            progress(result.examined, n, seconds)
 
     workers = min(_recompute_workers(), len(ranges))
     if workers <= 1 or connection.in_atomic_block:

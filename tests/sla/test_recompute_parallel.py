@@ -33,9 +33,18 @@ def test_parallel_ranges_fix_every_stale_deadline_once(org, settings):
         )
     before = dict(WorkOrder.objects.filter(pk__in=ids).values_list("pk", "version"))
     threads: set[str] = set()
+    second = threading.Event()
 
     def progress(examined: int, changed: int, seconds: float) -> None:
-        threads.add(threading.current_thread().name)
+        # The first worker to finish a range waits here (up to 10 s) until
+        # another one finishes one: with the ranges handed out while it waits,
+        # the split across connections is certain, not a matter of timing.
+        name = threading.current_thread().name
+        threads.add(name)
+        if len(threads) >= 2:
+            second.set()
+        elif name.startswith("sla-recompute"):
+            second.wait(10)
 
     # batch 1 → id ranges of 5 (the set-based path multiplies by 5): 5+ ranges over 3 workers
     summary = services.deadlines_recompute(reason="parallel", batch_size=1, progress=progress)
