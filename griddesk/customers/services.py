@@ -45,7 +45,6 @@ def customer_save(*, instance: Customer, changed: Iterable[str]) -> Customer:
         from griddesk.assessment.rollups import local_day, rollup_days_mark
         from griddesk.workorders.models import WorkOrder
 
-        Customer.objects.select_for_update().filter(pk=instance.pk).first()
         received = WorkOrder.objects.filter(customer_id=instance.pk).values_list("received_at", flat=True)
         rollup_days_mark(days={local_day(r) for r in received})
     instance.save()

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from griddesk.engines import sla
 from griddesk.engines.workdays import WorkdayCalendar
 from griddesk.engines.workflow import OPEN_STATES
-from griddesk.workorders.models import LeadAssignment, TimeLimitRule, WorkOrder
+from griddesk.workorders.models import TimeLimitRule, WorkOrder
+from griddesk.workorders.selectors import lead_departments_by_order
 
 from . import services
 from .models import Kind, WatchThreshold
@@ -145,12 +146,7 @@ def _watch_stages(now: datetime, thresholds: list[WatchThreshold], audience: Aud
 
 def _lead_departments(batch: list[WorkOrder]) -> dict[int, list[int]]:
     """Order id → its lead departments' ids, for a batch of orders in one query."""
-    leads: dict[int, list[int]] = {}
-    for order_id, dept_id in LeadAssignment.objects.filter(order_id__in=[o.pk for o in batch]).values_list(
-        "order_id", "department_id"
-    ):
-        leads.setdefault(order_id, []).append(dept_id)
-    return leads
+    return lead_departments_by_order([o.pk for o in batch], "department_id")
 
 
 def _process_stages(

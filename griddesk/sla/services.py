@@ -37,6 +37,9 @@ from .models import CalendarOverride, ConfirmedYear
 log = logging.getLogger(__name__)
 
 RECOMPUTE_BATCH = 1000
+RECOMPUTE_TASK = "griddesk.sla.tasks.recompute_provisional_deadlines"
+#: RuleChange.model of the recomputation summary rows.
+RECOMPUTE_LABEL = "sla.DeadlineRecompute"
 
 
 def _recompute_workers() -> int:
@@ -46,9 +49,8 @@ def _recompute_workers() -> int:
     if configured is not None:
         return max(1, int(configured))
     return max(1, min(4, os.cpu_count() or 1))
-RECOMPUTE_TASK = "griddesk.sla.tasks.recompute_provisional_deadlines"
-#: RuleChange.model of the recomputation summary rows.
-RECOMPUTE_LABEL = "sla.DeadlineRecompute"
+
+
 #: actor_name of the events the clock writes (overdue, deadline recomputed).
 SYSTEM_ACTOR = "system"
 

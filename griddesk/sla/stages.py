@@ -44,17 +44,23 @@ def stage_policy(order: WorkOrder, rules: SlaRules, stage: str) -> sla.Policy | 
     return rules.policy(rules.facts(order, stage), stage)
 
 
+def _stage_stop(order: WorkOrder) -> list[str]:
+    """No stage clock: clear every stage field on ``order``; returns their names."""
+    order.stage, order.stage_policy, order.stage_started_at = "", "", None
+    order.stage_deadline_at, order.stage_provisional, order.stage_overdue = None, False, False
+    order.stage_extension = 0
+    return list(STAGE_FIELDS)
+
+
 def stage_start(order: WorkOrder, rules: SlaRules, stage: str, at: datetime) -> list[str]:
     """Start ``stage``'s clock at ``at`` ("" or no matching policy: no stage
     clock). Sets the fields on ``order``; returns their names."""
     policy = stage_policy(order, rules, stage) if stage else None
     if policy is None:
-        order.stage, order.stage_policy, order.stage_started_at = "", "", None
-        order.stage_deadline_at, order.stage_provisional = None, False
-    else:
-        dl = rules.deadline(policy, at)
-        order.stage, order.stage_policy, order.stage_started_at = stage, policy.code, at
-        order.stage_deadline_at, order.stage_provisional = dl.due_at, dl.provisional
+        return _stage_stop(order)
+    dl = rules.deadline(policy, at)
+    order.stage, order.stage_policy, order.stage_started_at = stage, policy.code, at
+    order.stage_deadline_at, order.stage_provisional = dl.due_at, dl.provisional
     order.stage_overdue = False
     order.stage_extension = 0
     return list(STAGE_FIELDS)
@@ -78,10 +84,7 @@ def stage_on_action(order: WorkOrder, action: str, at: datetime) -> list[str]:
     if nxt == "":
         if not order.stage:
             return []
-        order.stage, order.stage_policy, order.stage_started_at = "", "", None
-        order.stage_deadline_at, order.stage_provisional, order.stage_overdue = None, False, False
-        order.stage_extension = 0
-        return list(STAGE_FIELDS)
+        return _stage_stop(order)
     from . import policies
 
     return stage_start(order, policies.load(), nxt, at)

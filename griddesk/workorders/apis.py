@@ -110,7 +110,7 @@ class WorkOrderListCreateApi(APIView):
         qs = selectors.work_order_list(_actor(request), filters=validated)
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        codes = selectors.lead_department_codes([o.pk for o in page])
+        codes = selectors.lead_departments_by_order([o.pk for o in page])
         data = render_orders(request.user, _actor(request), page, detail=False, via="api-list", many=True, lead_codes=codes)
         return paginator.get_paginated_response(data)
 

@@ -306,7 +306,7 @@ def render_orders(
 
     The one place both the API and the web pages go through, so masking and its
     access log cannot drift apart. ``lead_codes`` (order id → lead department
-    codes, ``selectors.lead_department_codes``) replaces a prefetch on lists.
+    codes, ``selectors.lead_departments_by_order``) replaces a prefetch on lists.
     """
     from griddesk.customers.services import pii_access_log
 
