@@ -95,6 +95,14 @@ else:
     # Short OLTP queries: PostgreSQL's JIT compiler spent more time compiling the
     # queue's count than running it (benchmarks/RESULTS.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Server-side parameters and prepared statements: psycopg prepares a
+    # statement once it has run 5 times on a connection, so the hot paths'
+    # queries are parsed and planned once, not per request (planning was more
+    # than half of an intake's database time; ADR 0016). GRIDDESK_PG_PREPARE=0
+    # turns it off, e.g. behind PgBouncer in transaction mode (< 1.21).
+    if os.environ.get("GRIDDESK_PG_PREPARE", "1") == "1":
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -125,7 +133,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "griddesk.organisation.authentication.ActorTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

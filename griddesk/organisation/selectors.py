@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
 from django.db.models import QuerySet
 
 from .models import COMPANY_TYPES, Department
+
+if TYPE_CHECKING:
+    from .access import Actor
 
 
 def department_company(dept: Department) -> Department:
@@ -22,3 +28,68 @@ def department_subtree(dept: Department) -> QuerySet[Department]:
 def departments_of_type_in(company: Department, dept_type: str) -> QuerySet[Department]:
     """Departments of a type inside ``company``'s subtree, nearest first."""
     return Department.objects.filter(path__startswith=company.path, type=dept_type, active=True).order_by("path")
+
+
+def company_of_sql(path_expr: str) -> str:
+    """SQL for the id of the nearest company at or above the department whose
+    path is ``path_expr`` (what ``department_company`` returns), as a scalar
+    subquery to join on; two parameters: ``COMPANY_TYPES``."""
+    table = connection.ops.quote_name(Department._meta.db_table)
+    return (
+        f"(SELECT c2.id FROM {table} c2 WHERE c2.type IN (%s, %s) AND {path_expr} LIKE c2.path || '%%' "
+        f"ORDER BY length(c2.path) DESC LIMIT 1)"
+    )
+
+
+_TOKEN_SQL: dict[str, str] = {}  # per database vendor
+
+
+def actor_by_token(key: str) -> tuple[Any, Actor] | None:
+    """The user of an API token and their Actor (role, department, company) in
+    one query — what DRF's token lookup, ``actor_for`` and ``Actor.company``
+    took three for on every API request. None for an unknown token."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from griddesk.common import rows
+    from griddesk.engines.workflow import Role
+
+    from .access import Actor
+    from .models import StaffProfile
+
+    User = get_user_model()
+    _, uattrs = rows.columns(User, "u")
+    _, dattrs = rows.columns(Department, "d")
+    _, cattrs = rows.columns(Department, "c")
+    sql = _TOKEN_SQL.get(connection.vendor)
+    if sql is None:
+        qn = connection.ops.quote_name
+        dept = qn(Department._meta.db_table)
+        sql = _TOKEN_SQL[connection.vendor] = (
+            f"SELECT {rows.columns(User, 'u')[0]}, p.role, {rows.columns(Department, 'd')[0]}, "
+            f"{rows.columns(Department, 'c')[0]} FROM {qn(Token._meta.db_table)} t "
+            f"JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id "
+            f"LEFT JOIN {qn(StaffProfile._meta.db_table)} p ON p.user_id = u.id "
+            f"LEFT JOIN {dept} d ON d.id = p.department_id "
+            f"LEFT JOIN {dept} c ON c.id = {company_of_sql('d.path')} "
+            f"WHERE t.key = %s"
+        )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*COMPANY_TYPES, key])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    nu, nd = len(uattrs), len(dattrs)
+    user = rows.build(User, uattrs, row[:nu])
+    role = row[nu]
+    department = rows.build(Department, dattrs, row[nu + 1:nu + 1 + nd])
+    company = rows.build(Department, cattrs, row[nu + 1 + nd:])
+    if role is not None:
+        actor = Actor(user=user, role=Role(role), department=department)
+        actor.__dict__["company"] = company or department  # the cached_property, as department_company gives it
+    elif user.is_superuser:
+        actor = Actor(user=user, role=Role.ADMIN, department=None)
+    else:
+        actor = Actor(user=user, role=None, department=None)
+    user._griddesk_actor = actor
+    return user, actor

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -18,13 +17,13 @@ from griddesk.common.pagination import Pagination
 from griddesk.organisation.access import Actor, actor_for
 
 from . import selectors, services
-from .models import LeadAssignment
 from .serializers import (
     ACTION_SERIALIZERS,
     ActionSerializer,
     EventSerializer,
     IntakeSerializer,
     WorkOrderSerializer,
+    parse_intake,
     parse_intake_items,
     render_orders,
 )
@@ -116,16 +115,22 @@ class WorkOrderListCreateApi(APIView):
 
     @extend_schema(request=IntakeSerializer, responses={201: WorkOrderSerializer, 200: WorkOrderSerializer})
     def post(self, request: Request) -> Response:
-        s = IntakeSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        with transaction.atomic():  # the order and the access-log row in one commit
-            order, created = services.work_order_intake(actor=_actor(request), data=s.to_data())
-            if not created:
-                order = selectors.work_order_get(_actor(request), order.number) or order
-            else:
-                # A new order has no lead departments yet: spare the serializer the query.
-                order._prefetched_objects_cache = {"lead_assignments": LeadAssignment.objects.none()}
-            body = _render(request, order, detail=True, via="api")
+        data = parse_intake(request.data)
+        reply: dict[str, Any] = {}
+
+        def render_new(order: Any) -> None:
+            # Inside the intake's transaction: the order and the access-log row
+            # of the personal data shown in the reply commit together.
+            # A new order has no lead departments yet: spare the serializer the query.
+            reply["body"] = render_orders(
+                request.user, _actor(request), order, detail=True, via="api", lead_codes={order.pk: []}
+            )
+
+        order, created = services.work_order_intake(actor=_actor(request), data=data, on_created=render_new)
+        if created:
+            body = reply["body"]
+        else:
+            body = _render(request, selectors.work_order_get(_actor(request), order.number) or order, detail=True, via="api")
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -317,6 +317,25 @@ def render_orders(
     return data
 
 
+_received_field: Any = None
+
+
+def parse_intake(item: Any) -> IntakeData:
+    """One intake body as IntakeData, or ValidationError exactly as
+    ``IntakeSerializer(data=item).is_valid(raise_exception=True)`` raises it.
+    A plain valid body skips the serializer (``_fast_intake``): building its
+    fields is a deep copy of 16 field objects, a sixth of an intake's CPU."""
+    global _received_field
+    if _received_field is None:
+        _received_field = IntakeSerializer().fields["received_at"]
+    fast = _fast_intake(item, _received_field)
+    if fast is not None:
+        return fast
+    s = IntakeSerializer(data=item)
+    s.is_valid(raise_exception=True)
+    return s.to_data()
+
+
 def parse_intake_items(items: list[Any]) -> list[IntakeData | dict[str, Any]]:
     """Validate many intake items with one serializer instance (building the
     fields once, not per item); each item becomes IntakeData or its errors."""

@@ -18,8 +18,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from griddesk.common import rows
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from griddesk.customers.models import Customer
+from griddesk.customers.selectors import customers_for_intake
 from griddesk.engines import grading, routing, workflow
 from griddesk.engines.workflow import Action, State
 from griddesk.organisation.access import Actor
@@ -65,25 +67,57 @@ _TYPE_PREFIX = {
 # ------------------------------------------------------------------ numbering
 
 
-def _allocate_numbers(order_type: str, day: str, count: int) -> list[str]:
+def _allocate_numbers(order_type: str, day: str, count: int, *, async_commit: bool = False) -> list[str]:
     """Reserve ``count`` consecutive numbers like ``TS20261128000123``.
 
     One upsert per call (PostgreSQL and SQLite ≥ 3.35 both speak
-    ``INSERT … ON CONFLICT … RETURNING``). The counter row stays locked until the
-    caller's transaction ends, so a rolled-back intake does not burn a number.
+    ``INSERT … ON CONFLICT … RETURNING``). Inside a transaction the counter row
+    stays locked until that transaction ends, so a rolled-back intake does not
+    burn a number. ``async_commit`` (PostgreSQL, autocommit only): the
+    statement is its own transaction and commits without waiting for its WAL
+    flush — ``set_config(…, true)`` in a CTE is local to that one-statement
+    transaction, so the session keeps ``synchronous_commit = on``.
     """
     prefix = _TYPE_PREFIX.get(OrderType(order_type), "GD")
     key = f"{prefix}{day}"
     table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    if async_commit:
+        sql = (
+            f"WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v) "
+            f"INSERT INTO {table} (key, last) SELECT %s, %s FROM cfg "
+        )
+    else:
+        sql = f"INSERT INTO {table} (key, last) VALUES (%s, %s) "
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (key, last) VALUES (%s, %s) "
-            f"ON CONFLICT (key) DO UPDATE SET last = {table}.last + excluded.last RETURNING last",
-            [key, count],
+            sql + f"ON CONFLICT (key) DO UPDATE SET last = {table}.last + excluded.last RETURNING last", [key, count]
         )
         (last,) = cur.fetchone()
     first = last - count + 1
     return [f"{key}{n:06d}" for n in range(first, first + count)]
+
+
+def _reserve_numbers(order_type: str, day: str, count: int) -> list[str] | None:
+    """Reserve numbers *before* the intake's own transaction, or None.
+
+    Every intake of one type and day increments the same counter row. Inside
+    the intake's transaction that row stays locked until COMMIT — past the
+    order's INSERTs and the WAL flush — so concurrent intakes queued on it
+    (≈ 40 intakes/s whatever the cores: benchmarks/RESULTS.md, "Intake, round 4").
+    On PostgreSQL, outside any caller's transaction, the counter is advanced by
+    one statement that is its own transaction, committed without waiting for
+    its WAL flush (the lock is held for microseconds). That is safe: an order
+    that uses the number commits later with a synchronous flush, and WAL is
+    flushed in order, so the counter's increment is durable before any order
+    with the number is; a crash can at worst lose an increment whose number no
+    committed order has. The price is a gap when the intake then fails (ADR
+    0004). Inside a caller's transaction (tests, the bulk fallback) and on
+    SQLite (one writer at a time anyway) the number is taken inside the
+    transaction as before: returns None.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    return _allocate_numbers(order_type, day, count, async_commit=True)
 
 
 # ------------------------------------------------------------------ intake
@@ -113,6 +147,43 @@ class IntakeData:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_RECENT_FIELDS = ("id", "number", "customer", "category", "received_at")
+
+
+def _recent_orders(customer_ids: list[int], category_ids: list[int], since: datetime) -> list[WorkOrder]:
+    """The latest valid order per (customer, category) of these customers in
+    these categories received since ``since``, oldest first (only the fields
+    repeat detection reads). Raw SQL: the ORM's compilation of this one query
+    cost more than the rest of the intake's reads together, and a batch needs
+    one row per pair, not every recent order of its customers."""
+    cols, attnames = rows.columns(WorkOrder, "o", _RECENT_FIELDS)
+    qn = connection.ops.quote_name
+    out: list[WorkOrder] = []
+    with connection.cursor() as cur:
+        for start in range(0, len(customer_ids), 500):
+            chunk = customer_ids[start:start + 500]
+            where = (
+                f"FROM {qn(WorkOrder._meta.db_table)} o "
+                f"WHERE o.customer_id IN ({', '.join(['%s'] * len(chunk))}) "
+                f"AND o.category_id IN ({', '.join(['%s'] * len(category_ids))}) "
+                f"AND o.received_at >= %s AND o.state NOT IN (%s, %s)"
+            )
+            params = [*chunk, *category_ids, connection.ops.adapt_datetimefield_value(since),
+                      State.INVALID.value, State.MERGED.value]
+            if len(chunk) == 1 and len(category_ids) == 1:  # a single intake
+                cur.execute(f"SELECT {cols} {where} ORDER BY o.received_at DESC, o.id DESC LIMIT 1", params)
+            else:
+                names = ", ".join(qn(a) for a in attnames)
+                cur.execute(
+                    f"SELECT {names} FROM (SELECT {cols}, ROW_NUMBER() OVER (PARTITION BY o.customer_id, "
+                    f"o.category_id ORDER BY o.received_at DESC, o.id DESC) AS rn {where}) latest WHERE rn = 1",
+                    params,
+                )
+            out.extend(rows.build(WorkOrder, attnames, r) for r in cur.fetchall())
+    out.sort(key=lambda o: o.received_at)
+    return out
+
+
 class _IntakeContext:
     """What an intake needs besides the order itself, loaded once per call.
 
@@ -128,29 +199,24 @@ class _IntakeContext:
         self.calendar = cached.calendar
         self.sla = cached.sla
         self.categories = cached.categories
-        accounts = {d.customer.account_no for d in items if d.customer}
-        self.customers: dict[str, Customer] = (
-            {c.account_no: c for c in Customer.objects.filter(account_no__in=accounts).select_related("station")}
-            if accounts
-            else {}
-        )
+        self.customers: dict[str, Customer] = {}
         self._company_cache: dict[int, Department] = {}
+        self.load_customers(d.customer.account_no for d in items if d.customer)
         # Latest earlier order per (customer, category) for repeat detection.
         self.latest: dict[tuple[int, int], WorkOrder] = {}
         batch_categories = [self.categories[c] for c in {d.category for d in items if d.category} if c in self.categories]
         if self.customers and batch_categories and items:
             since = min(d.received_at for d in items) - REPEAT_WINDOW
-            for o in (
-                WorkOrder.objects.filter(
-                    customer__in=list(self.customers.values()),
-                    category__in=batch_categories,
-                    received_at__gte=since,
-                )
-                .exclude(state__in=[State.INVALID, State.MERGED])
-                .only("pk", "number", "customer_id", "category_id", "received_at")
-                .order_by("received_at")
-            ):
+            for o in _recent_orders([c.pk for c in self.customers.values()], [c.pk for c in batch_categories], since):
                 self.latest[(o.customer_id, o.category_id)] = o  # type: ignore[index]
+
+    def load_customers(self, accounts: Iterable[str]) -> None:
+        """Customers by account number with their stations and the stations'
+        companies (one query, ``customers_for_intake``)."""
+        for account_no, (customer, company) in customers_for_intake(accounts).items():
+            self.customers[account_no] = customer
+            if customer.station_id and company is not None:
+                self._company_cache[customer.station_id] = company
 
     def category(self, code: str | None) -> Category | None:
         if not code:
@@ -167,17 +233,13 @@ class _IntakeContext:
             return None
         customer = self.customers.get(data.account_no)
         if customer is None:
-            try:
-                with transaction.atomic():
-                    customer = Customer.objects.create(
-                        account_no=data.account_no,
-                        name=data.name,
-                        phone=data.phone,
-                        address=data.address,
-                        category=data.category,
-                    )
-            except IntegrityError:
-                # Another intake created the same customer a moment ago.
+            customer = Customer(
+                account_no=data.account_no, name=data.name, phone=data.phone, address=data.address,
+                category=data.category,
+            )
+            # ON CONFLICT DO NOTHING instead of a savepoint around the INSERT:
+            # another intake may have created the same customer a moment ago.
+            if not rows.insert(customer, on_conflict="account_no"):
                 customer = Customer.objects.get(account_no=data.account_no)
             self.customers[data.account_no] = customer
         return customer
@@ -294,30 +356,54 @@ def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: st
     )
 
 
-@transaction.atomic
-def work_order_intake(*, actor: Actor, data: IntakeData) -> tuple[WorkOrder, bool]:
+def _by_external_id(external_id: str) -> WorkOrder | None:
+    # A bare id probe first: the full ORM fetch only for a retry that hits.
+    table = connection.ops.quote_name(WorkOrder._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM {table} WHERE external_id = %s", [external_id])
+        row = cur.fetchone()
+    return WorkOrder.objects.filter(pk=row[0]).first() if row else None
+
+
+def work_order_intake(
+    *, actor: Actor, data: IntakeData, on_created: Callable[[WorkOrder], None] | None = None
+) -> tuple[WorkOrder, bool]:
     """Take in one order. Returns ``(order, created)``; a known ``external_id``
-    returns the existing order unchanged (idempotent retries)."""
+    returns the existing order unchanged (idempotent retries). ``on_created``
+    runs inside the order's transaction (the API renders its reply and logs
+    the personal data it shows there: one commit, not two).
+
+    The reads (rules, customer, earlier orders) happen before the transaction,
+    the number is reserved in a short transaction of its own where possible
+    (``_reserve_numbers``), and the transaction itself is the customer (if new),
+    the order and its ``create`` event: three INSERTs, no savepoint when it is
+    the outermost transaction."""
     _require_intake_role(actor)
     if data.external_id:
-        existing = WorkOrder.objects.filter(external_id=data.external_id).first()
+        existing = _by_external_id(data.external_id)
         if existing is not None:
             return existing, False
+    department = _intake_department(actor)
+    ctx = _IntakeContext([data])
+    ctx.category(data.category)  # an unknown category is refused before a number is reserved
     day = timezone.localdate(data.received_at).strftime("%Y%m%d")
+    reserved = _reserve_numbers(data.type, day, 1)
     try:
         with transaction.atomic():
-            order = _build_order(_IntakeContext([data]), actor, data, "", _intake_department(actor))
-            # The number last: the counter row stays locked (until COMMIT) as briefly as possible.
-            (order.number,) = _allocate_numbers(data.type, day, 1)
-            order.save()
-            _create_event(
+            order = _build_order(ctx, actor, data, "", department)
+            # Else the number last: the counter row stays locked (until COMMIT) as briefly as possible.
+            (order.number,) = reserved or _allocate_numbers(data.type, day, 1)
+            rows.insert(order)
+            rows.insert(_create_event(
                 order, actor, action="create", from_state="", to_state=order.state,
                 data={"channel": order.channel, "external_id": order.external_id},
-            ).save()
+            ))
+            if on_created is not None:
+                on_created(order)
     except IntegrityError:
         # A concurrent retry with the same external_id won the race.
         if data.external_id:
-            existing = WorkOrder.objects.filter(external_id=data.external_id).first()
+            existing = _by_external_id(data.external_id)
             if existing is not None:
                 return existing, False
         raise
@@ -349,8 +435,7 @@ def work_order_bulk_intake(*, actor: Actor, items: list[IntakeData | dict[str, A
         else:
             results.append(BulkResult(index=i, status="error", errors=item))
     try:
-        with transaction.atomic():
-            results.extend(_bulk_write(actor, valid))
+        results.extend(_bulk_write(actor, valid))
     except IntegrityError:
         # A concurrent intake took one of these external ids meanwhile: fall
         # back to one transaction per item, each idempotent on its own.
@@ -370,12 +455,14 @@ def _field_errors(exc: InvalidInput) -> dict[str, Any]:
 
 
 def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkResult]:
+    """Reads and number reservation first (outside the transaction, like the
+    single intake), then one transaction: new customers, orders, events."""
     results: list[BulkResult] = []
     dept = _intake_department(actor)
     ext_ids = [d.external_id for _, d in valid if d.external_id]
     existing = {o.external_id: o for o in WorkOrder.objects.filter(external_id__in=ext_ids)} if ext_ids else {}
     seen: dict[str, int] = {}
-    accepted: list[tuple[int, IntakeData]] = []
+    candidates: list[tuple[int, IntakeData]] = []
     for i, data in valid:
         if data.external_id and data.external_id in existing:
             results.append(BulkResult(index=i, status="existing", order=existing[data.external_id]))
@@ -387,63 +474,73 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
         else:
             if data.external_id:
                 seen[data.external_id] = i
-            accepted.append((i, data))
-    ctx = _IntakeContext([d for _, d in accepted])
-    # New customers in one INSERT (not one per item), for the items that will
-    # pass the category check; a concurrent intake may create one meanwhile.
-    missing: dict[str, CustomerData] = {}
-    for _i, data in accepted:
-        c = data.customer
-        if c is not None and c.account_no not in ctx.customers and (not data.category or data.category in ctx.categories):
-            missing.setdefault(c.account_no, c)
-    if missing:
-        Customer.objects.bulk_create(
-            [Customer(account_no=c.account_no, name=c.name, phone=c.phone, address=c.address, category=c.category)
-             for c in missing.values()],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
-        ctx.customers.update(
-            {c.account_no: c for c in Customer.objects.filter(account_no__in=list(missing)).select_related("station")}
-        )
-    # Reserve numbers per (prefix, day) block.
-    groups: dict[tuple[str, str], list[int]] = {}
-    for pos, (_i, data) in enumerate(accepted):
-        groups.setdefault((data.type, timezone.localdate(data.received_at).strftime("%Y%m%d")), []).append(pos)
-    numbers: dict[int, str] = {}
-    # Lock the counter rows in one global order (by key, e.g. "TS20261128"), or
-    # two concurrent batches spanning several days/types deadlock on them.
-    for (order_type, day), positions in sorted(groups.items(), key=lambda g: (_TYPE_PREFIX.get(OrderType(g[0][0]), "GD"), g[0][1])):
-        for pos, number in zip(positions, _allocate_numbers(order_type, day, len(positions))):
-            numbers[pos] = number
-    orders: list[tuple[int, WorkOrder]] = []
-    for pos, (i, data) in enumerate(accepted):
+            candidates.append((i, data))
+    ctx = _IntakeContext([d for _, d in candidates])
+    # Unknown categories are refused before numbers are reserved for them.
+    accepted: list[tuple[int, IntakeData]] = []
+    for i, data in candidates:
         try:
-            order = _build_order(ctx, actor, data, numbers[pos], dept)
+            ctx.category(data.category)
         except InvalidInput as exc:
             results.append(BulkResult(index=i, status="error", errors=_field_errors(exc)))
             continue
-        ctx.remember(order)
-        orders.append((i, order))
-    # A repeat of an order earlier in this same batch points at an unsaved
-    # object; link it after the insert gives that order its id.
-    in_batch = [o for _, o in orders if o.repeat_of is not None and o.repeat_of.pk is None]
-    pending = {id(o): o.repeat_of for o in in_batch}
-    for o in in_batch:
-        o.repeat_of = None
-    WorkOrder.objects.bulk_create([o for _, o in orders], batch_size=500)
-    for o in in_batch:
-        o.repeat_of = pending[id(o)]
-    if in_batch:
-        WorkOrder.objects.bulk_update(in_batch, ["repeat_of"], batch_size=500)
-    WorkOrderEvent.objects.bulk_create(
-        [
-            _create_event(o, actor, action="create", from_state="", to_state=o.state,
-                          data={"channel": o.channel, "external_id": o.external_id, "bulk": True})
-            for _, o in orders
-        ],
-        batch_size=500,
-    )
+        accepted.append((i, data))
+    # Numbers per (prefix, day) block, counter rows in one global order (by
+    # key, e.g. "TS20261128"), or two concurrent batches spanning several
+    # days/types deadlock on them. Reserved before the transaction where
+    # possible (_reserve_numbers): a batch no longer holds the counter rows
+    # for the whole of its write.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for pos, (_i, data) in enumerate(accepted):
+        groups.setdefault((data.type, timezone.localdate(data.received_at).strftime("%Y%m%d")), []).append(pos)
+    ordered = sorted(groups.items(), key=lambda g: (_TYPE_PREFIX.get(OrderType(g[0][0]), "GD"), g[0][1]))
+    numbers: dict[int, str] = {}
+    for (order_type, day), positions in ordered:
+        for pos, number in zip(positions, _reserve_numbers(order_type, day, len(positions)) or ()):
+            numbers[pos] = number
+    with transaction.atomic():
+        for (order_type, day), positions in ordered:
+            if positions[0] not in numbers:  # inside a caller's transaction / SQLite
+                for pos, number in zip(positions, _allocate_numbers(order_type, day, len(positions))):
+                    numbers[pos] = number
+        # New customers in one INSERT (not one per item); a concurrent intake may create one meanwhile.
+        missing: dict[str, CustomerData] = {}
+        for _i, data in accepted:
+            c = data.customer
+            if c is not None and c.account_no not in ctx.customers:
+                missing.setdefault(c.account_no, c)
+        if missing:
+            Customer.objects.bulk_create(
+                [Customer(account_no=c.account_no, name=c.name, phone=c.phone, address=c.address, category=c.category)
+                 for c in missing.values()],
+                ignore_conflicts=True,
+                batch_size=500,
+            )
+            ctx.load_customers(missing)
+        orders: list[tuple[int, WorkOrder]] = []
+        for pos, (i, data) in enumerate(accepted):
+            order = _build_order(ctx, actor, data, numbers[pos], dept)
+            ctx.remember(order)
+            orders.append((i, order))
+        # A repeat of an order earlier in this same batch points at an unsaved
+        # object; link it after the insert gives that order its id.
+        in_batch = [o for _, o in orders if o.repeat_of is not None and o.repeat_of.pk is None]
+        pending = {id(o): o.repeat_of for o in in_batch}
+        for o in in_batch:
+            o.repeat_of = None
+        WorkOrder.objects.bulk_create([o for _, o in orders], batch_size=500)
+        for o in in_batch:
+            o.repeat_of = pending[id(o)]
+        if in_batch:
+            WorkOrder.objects.bulk_update(in_batch, ["repeat_of"], batch_size=500)
+        WorkOrderEvent.objects.bulk_create(
+            [
+                _create_event(o, actor, action="create", from_state="", to_state=o.state,
+                              data={"channel": o.channel, "external_id": o.external_id, "bulk": True})
+                for _, o in orders
+            ],
+            batch_size=500,
+        )
     results.extend(BulkResult(index=i, status="created", order=o) for i, o in orders)
     return results
 

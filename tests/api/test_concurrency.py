@@ -71,3 +71,73 @@ def test_concurrent_intake_with_same_external_id_creates_one_order(org):
     assert sum(created for _, created in results) == 1
     assert len({o.number for o, _ in results}) == 1
     assert WorkOrder.objects.filter(external_id="RACE-1").count() == 1
+
+
+def _probe_counter_during_intake(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """While the intake's transaction is open (at its event), try to lock the
+    order's counter row from another connection without waiting."""
+    from django.db import transaction
+
+    probes: list[object] = []
+    real = services._create_event
+
+    def probing(order, actor, **kw):  # type: ignore[no-untyped-def]
+        if not probes:
+            key = order.number[:-6]
+
+            def probe(_i: int) -> int:
+                with transaction.atomic(), connection.cursor() as cur:
+                    cur.execute("SELECT last FROM workorders_numbersequence WHERE key = %s FOR UPDATE NOWAIT", [key])
+                    return int(cur.fetchone()[0])
+
+            probes.append(race(1, probe)[0])
+        return real(order, actor, **kw)
+
+    monkeypatch.setattr(services, "_create_event", probing)
+    return probes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_intake_does_not_hold_the_number_counter_in_its_transaction(org, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from griddesk.workorders.serializers import IntakeSerializer
+
+    from ..conftest import intake_payload
+
+    actor = actor_for(get_user_model().objects.get(username="agent"))
+    s = IntakeSerializer(data=intake_payload())
+    s.is_valid(raise_exception=True)
+    probes = _probe_counter_during_intake(monkeypatch)
+    order, created = services.work_order_intake(actor=actor, data=s.to_data())
+    assert created
+    # the counter row was free and already past this order's number
+    assert probes and isinstance(probes[0], int) and probes[0] >= int(order.number[-6:]), probes
+
+    # Inside a caller's transaction the number is taken in that transaction
+    # (nothing commits behind the caller's back): then the row is held.
+    from django.db import transaction
+
+    probes.clear()
+    s = IntakeSerializer(data=intake_payload())
+    s.is_valid(raise_exception=True)
+    with transaction.atomic():
+        services.work_order_intake(actor=actor, data=s.to_data())
+    assert probes and isinstance(probes[0], Exception) and "lock" in str(probes[0]).lower(), probes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_intake_does_not_hold_the_number_counter_in_its_transaction(org, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from griddesk.workorders.serializers import parse_intake_items
+
+    from ..conftest import intake_payload
+
+    actor = actor_for(get_user_model().objects.get(username="agent"))
+    items = parse_intake_items([intake_payload(), intake_payload(), intake_payload()])
+    probes = _probe_counter_during_intake(monkeypatch)
+    results = services.work_order_bulk_intake(actor=actor, items=items)
+    assert [r.status for r in results] == ["created"] * 3
+    top = max(int(r.order.number[-6:]) for r in results)
+    assert probes and isinstance(probes[0], int) and probes[0] >= top, probes

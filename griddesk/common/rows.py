@@ -1,0 +1,123 @@
+"""Insert one model instance with SQL built once per model, not per call.
+
+``Model.save()`` compiles its INSERT anew on every call: for a 50-column work
+order that is most of the cost of a single-order intake (benchmarks/RESULTS.md,
+"Intake, round 4"). ``insert`` does what ``save()`` does for a new row — each
+field's ``pre_save`` (``auto_now_add``) and ``get_db_prep_save`` (JSON, dates,
+foreign keys), ``RETURNING`` the primary key, the instance's ``_state`` — with
+the statement text cached per (model, database vendor). Models with save()
+overrides or signal receivers must not use it (GridDesk has none on the
+models that do).
+
+``on_conflict`` names a unique column: the row is then inserted only if that
+value is new (``ON CONFLICT (col) DO NOTHING``, PostgreSQL and SQLite ≥ 3.35)
+and ``insert`` returns False when it was not, leaving the instance unsaved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models
+
+_SQL: dict[tuple[type[models.Model], str, str | None], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+
+def _statement(model: type[models.Model], on_conflict: str | None) -> tuple[str, list[models.Field[Any, Any]]]:
+    key = (model, connection.vendor, on_conflict)
+    hit = _SQL.get(key)
+    if hit is not None:
+        return hit
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    fields = [f for f in meta.local_concrete_fields if not (f is pk and f.db_returning)]
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if on_conflict:
+        sql += f" ON CONFLICT ({qn(meta.get_field(on_conflict).column)}) DO NOTHING"  # type: ignore[union-attr]
+    sql += f" RETURNING {qn(pk.column)}"
+    _SQL[key] = (sql, fields)
+    return sql, fields
+
+
+def insert(obj: models.Model, *, on_conflict: str | None = None) -> bool:
+    """INSERT ``obj`` as a new row; set its primary key. False if ``on_conflict`` skipped it."""
+    sql, fields = _statement(type(obj), on_conflict)
+    params = []
+    for f in fields:
+        value = f.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):  # db_default / F(): save() territory
+            raise TypeError(f"rows.insert cannot write the expression in {type(obj).__name__}.{f.name}")
+        params.append(f.get_db_prep_save(value, connection=connection))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
+# ------------------------------------------------------------------ reading joined rows
+#
+# Hot reads that would take the ORM several queries (a token, its user, the
+# staff profile, the department and its company) are written as one SELECT
+# with joins; ``columns`` gives each joined table's column list and ``build``
+# turns that slice of the result row into a model instance, as the ORM would.
+
+
+def _fields(model: type[models.Model], only: tuple[str, ...] | None) -> list[Any]:
+    if only is None:
+        return list(model._meta.concrete_fields)
+    wanted = {model._meta.get_field(n) for n in only}
+    # The model's own field order: Model.from_db() fills partial rows in that order.
+    return [f for f in model._meta.concrete_fields if f in wanted]
+
+
+_COLUMNS: dict[tuple[type[models.Model], str, str, tuple[str, ...] | None], tuple[str, list[str]]] = {}
+
+
+def columns(model: type[models.Model], alias: str, only: tuple[str, ...] | None = None) -> tuple[str, list[str]]:
+    """``alias."col1", alias."col2", …`` for every concrete field (or the
+    fields named in ``only``, which must include the primary key), and their attnames."""
+    key = (model, connection.vendor, alias, only)
+    hit = _COLUMNS.get(key)
+    if hit is None:
+        qn = connection.ops.quote_name
+        fields = _fields(model, only)
+        hit = _COLUMNS[key] = (", ".join(f"{alias}.{qn(f.column)}" for f in fields), [f.attname for f in fields])
+    return hit
+
+
+_CONVERTERS: dict[tuple[type[models.Model], str, tuple[str, ...]], list[tuple[int, list[Any], Any]]] = {}
+
+
+def build(model: type[models.Model], attnames: list[str], values: Any) -> Any:
+    """The instance for one table's slice of a row (``columns`` order, fields
+    not in it deferred); None for an outer join that found nothing. Values are
+    converted as the ORM converts them (SQLite dates and booleans, JSON, …)."""
+    values = list(values)
+    pk_index = attnames.index(model._meta.pk.attname)  # type: ignore[union-attr]
+    if values[pk_index] is None:
+        return None
+    key = (model, connection.vendor, tuple(attnames))
+    convs = _CONVERTERS.get(key)
+    if convs is None:
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        convs = []
+        for i, name in enumerate(attnames):
+            col = by_attname[name].cached_col  # the expression the ORM's compiler asks for converters
+            fs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if fs:
+                convs.append((i, fs, col))
+        _CONVERTERS[key] = convs
+    for i, fs, col in convs:
+        for conv in fs:
+            values[i] = conv(values[i], col, connection)
+    return model.from_db(connection.alias, attnames, values)
