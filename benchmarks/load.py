@@ -112,7 +112,9 @@ class Client:
             raise SystemExit("load.py only talks to a server on the loopback interface")
         self.host, self.port = u.hostname, u.port or 80
         self.timeout = timeout
-        self.headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+        self.headers = {"Accept": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Token {token}"
         self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
@@ -309,7 +311,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 20)), help="time cap per scenario")
     ap.add_argument("--quick", action="store_true", help="small request counts (smoke test)")
     ap.add_argument("--meta", help="JSON file with facts about the run to merge into the report")
-    ap.add_argument("--scenarios", default="intake,bulk,detail,queue", help="comma list of intake,bulk,detail,queue")
+    ap.add_argument("--scenarios", default="floor,intake,bulk,detail,queue", help="comma list of floor,intake,bulk,detail,queue")
     args = ap.parse_args()
 
     global METER
@@ -332,6 +334,13 @@ def main() -> int:
             setattr(local, role, c)
         return c
 
+    def bare() -> Client:  # no token
+        c = getattr(local, "_bare", None)
+        if c is None:
+            c = Client(args.url, "")
+            local._bare = c
+        return c
+
     rng_lock = threading.Lock()
     rng = random.Random(42)
 
@@ -344,6 +353,21 @@ def main() -> int:
         client("agent").request("GET", "/api/v1/work-orders/?page_size=1")
 
     wanted = set(args.scenarios.split(","))
+
+    # 0. floors: what a request costs that does (almost) nothing ------------
+    #    /healthz: gunicorn + Django's middleware + one SELECT 1, no login;
+    #    an unknown order: the same + DRF + token authentication + one lookup.
+    for path, label, role in (("/healthz", "floor: healthz", None), ("/api/v1/work-orders/XX00000000000000/", "floor: API 404", "agent")):
+        if "floor" not in wanted:
+            break
+        for clients in (1, 8):
+            def floor(ci: int, i: int, path: str = path, role: str | None = role) -> tuple[int, int]:
+                status, _ = client(role or "agent").request("GET", path) if role else bare().request("GET", path)
+                return (200 if status in (200, 404) else status), 0
+
+            res = run(label, clients, floor, max_requests=int(3000 * scale), max_seconds=secs, warmup=2)
+            results.append(res)
+            _print_progress(res)
 
     # 1. single-order intake ------------------------------------------------
     for clients in ((1, 8, 32) if "intake" in wanted else ()):

@@ -12,7 +12,7 @@
 # Environment: BENCH_OUT / BENCH_EXPLAIN_OUT (output files), BENCH_ORDERS, BENCH_CUSTOMERS, BENCH_WORKERS (gunicorn, default 5),
 # BENCH_SECONDS (time cap per scenario, default 20), BENCH_QUICK=1 (small request
 # counts), BENCH_FSYNC, BENCH_PG_OPTS (server options), PY (python, default .venv),
-# BENCH_SCENARIOS (comma list of intake,bulk,detail,queue; default all).
+# BENCH_SCENARIOS (comma list of floor,intake,bulk,detail,queue; default all).
 #
 # Against an already loaded database (no throwaway server, no load):
 #   DATABASE_URL=postgres://… PGHOST=… PGPORT=… PGUSER=… BENCH_NO_LOAD=1 benchmarks/run.sh --inside
@@ -158,4 +158,4 @@ QUICK=()
 [ "${BENCH_QUICK:-0}" = 1 ] && QUICK=(--quick)
 "$PY" "$HERE/load.py" --url "http://127.0.0.1:$PORT" --pid "$GUNICORN_PID" ${PG_PID:+--db-pid "$PG_PID"} "${TOKENS[@]}" \
   --numbers "$WORK/numbers.txt" --accounts "$WORK/accounts.txt" --meta "$WORK/meta.json" \
-  --seconds "${BENCH_SECONDS:-20}" --scenarios "${BENCH_SCENARIOS:-intake,bulk,detail,queue}" "${QUICK[@]}" --out "${BENCH_OUT:-$HERE/last-run.json}"
+  --seconds "${BENCH_SECONDS:-20}" --scenarios "${BENCH_SCENARIOS:-floor,intake,bulk,detail,queue}" "${QUICK[@]}" --out "${BENCH_OUT:-$HERE/last-run.json}"

@@ -95,14 +95,14 @@ else:
     # Short OLTP queries: PostgreSQL's JIT compiler spent more time compiling the
     # queue's count than running it (benchmarks/RESULTS.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    # Server-side parameters and prepared statements: psycopg prepares a
-    # statement once it has run 5 times on a connection, so the hot paths'
-    # queries are parsed and planned once, not per request (planning was more
-    # than half of an intake's database time; ADR 0016). GRIDDESK_PG_PREPARE=0
-    # turns it off, e.g. behind PgBouncer in transaction mode (< 1.21).
-    if os.environ.get("GRIDDESK_PG_PREPARE", "1") == "1":
-        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+    # Parameters stay client-side (literals in the SQL text): PostgreSQL then
+    # plans each query for its actual values. Prepared statements' generic
+    # plans turned "does this department lead any order?" (LIMIT 1 on a
+    # skewed column) into sequential scans; only the intake's own key
+    # lookups and INSERTs are prepared (griddesk.common.rows.cursor, ADR 0016).
+    # psycopg prepares nothing on its own with Django's client-side cursors;
+    # a threshold (not None) lets those explicit prepare=True calls through.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1_000_000
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

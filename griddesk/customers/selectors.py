@@ -46,7 +46,7 @@ def customers_for_intake(account_nos: Iterable[str]) -> dict[str, tuple[Customer
     ccols, cattrs = rows.columns(Department, "c")
     dept = qn(Department._meta.db_table)
     out: dict[str, tuple[Customer, Department | None]] = {}
-    with connection.cursor() as cur:
+    with rows.cursor() as cur:  # prepared: a lookup by the unique account number
         for start in range(0, len(accounts), 500):
             chunk = accounts[start:start + 500]
             cur.execute(

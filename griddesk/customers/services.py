@@ -6,6 +6,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from griddesk.common.rows import cursor
+
 from .models import Customer, PiiAccess
 
 
@@ -19,7 +21,7 @@ def pii_access_log(*, user: Any, entries: Iterable[tuple[Customer, str]], via: s
     now = connection.ops.adapt_datetimefield_value(timezone.now())  # what the ORM would store
     rows = [(user.pk, c.pk, n, fields, via, now) for c, n in entries]
     table = connection.ops.quote_name(PiiAccess._meta.db_table)
-    with connection.cursor() as cur:
+    with cursor() as cur:  # prepared (PostgreSQL): INSERTs
         for start in range(0, len(rows), 100):  # 600 parameters: within SQLite's limit
             chunk = rows[start:start + 100]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))

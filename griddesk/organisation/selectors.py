@@ -74,7 +74,7 @@ def actor_by_token(key: str) -> tuple[Any, Actor] | None:
             f"LEFT JOIN {dept} c ON c.id = {company_of_sql('d.path')} "
             f"WHERE t.key = %s"
         )
-    with connection.cursor() as cur:
+    with rows.cursor() as cur:  # prepared: a lookup by the token's key
         cur.execute(sql, [*COMPANY_TYPES, key])
         row = cur.fetchone()
     if row is None:

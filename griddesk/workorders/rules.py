@@ -136,7 +136,9 @@ def _fingerprint_sql() -> str:
 
 
 def _intake_fingerprint() -> tuple[Any, ...]:
-    with connection.cursor() as cur:
+    from griddesk.common import rows
+
+    with rows.cursor() as cur:  # prepared: the same statement every time, no parameters
         cur.execute(_fingerprint_sql())
         row = cur.fetchone()
     if connection.vendor != "postgresql":

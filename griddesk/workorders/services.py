@@ -88,7 +88,7 @@ def _allocate_numbers(order_type: str, day: str, count: int, *, async_commit: bo
         )
     else:
         sql = f"INSERT INTO {table} (key, last) VALUES (%s, %s) "
-    with connection.cursor() as cur:
+    with rows.cursor() as cur:  # prepared: an upsert by key
         cur.execute(
             sql + f"ON CONFLICT (key) DO UPDATE SET last = {table}.last + excluded.last RETURNING last", [key, count]
         )
@@ -359,7 +359,7 @@ def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: st
 def _by_external_id(external_id: str) -> WorkOrder | None:
     # A bare id probe first: the full ORM fetch only for a retry that hits.
     table = connection.ops.quote_name(WorkOrder._meta.db_table)
-    with connection.cursor() as cur:
+    with rows.cursor() as cur:  # prepared: a lookup by a unique key
         cur.execute(f"SELECT id FROM {table} WHERE external_id = %s", [external_id])
         row = cur.fetchone()
     return WorkOrder.objects.filter(pk=row[0]).first() if row else None

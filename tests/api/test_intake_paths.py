@@ -172,3 +172,22 @@ def test_bulk_refuses_unknown_category_without_using_a_number(org: Any, client_f
     assert body["results"][1]["errors"]["category"][0]["code"] == "unknown_category"
     n1, n3 = body["results"][0]["number"], body["results"][2]["number"]
     assert n1[:-6] == n3[:-6] and int(n3[-6:]) == int(n1[-6:]) + 1
+
+
+def test_rows_cursor_prepares_on_postgresql_and_raises_django_errors(org: Any) -> None:
+    from django.db import IntegrityError, connection, transaction
+
+    with rows.cursor() as cur:
+        cur.execute("SELECT id FROM workorders_workorder WHERE external_id = %s", ["nobody"])
+        assert cur.fetchone() is None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                        ["SELECT id FROM workorders_workorder WHERE external_id = $1%"])
+            assert cur.fetchone()[0] == 1
+    Customer.objects.create(account_no="7400000001", name="甲")
+    with pytest.raises(IntegrityError), transaction.atomic(), rows.cursor() as cur:
+        cur.execute("INSERT INTO customers_customer (account_no, name, phone, address, id_number, category, "
+                    "voltage_level, sensitive, created_at) VALUES (%s, %s, '', '', '', 'residential', '', false, %s)",
+                    ["7400000001", "乙", connection.ops.adapt_datetimefield_value(timezone.now())])
+    assert Customer.objects.filter(account_no="7400000001").count() == 1
