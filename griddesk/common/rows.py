@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.base import DEFERRED
 
 class _Prepared:
     """A psycopg cursor whose ``execute`` prepares the statement on the server
@@ -137,29 +138,49 @@ def columns(model: type[models.Model], alias: str, only: tuple[str, ...] | None 
     return hit
 
 
-_CONVERTERS: dict[tuple[type[models.Model], str, tuple[str, ...]], list[tuple[int, list[Any], Any]]] = {}
+class _Plan:
+    """How to turn one table's slice of a row into an instance (per model, vendor, columns)."""
+
+    __slots__ = ("pk_index", "converters", "positions", "width", "all_attnames")
+
+    def __init__(self, model: type[models.Model], attnames: list[str]) -> None:
+        fields = model._meta.concrete_fields
+        by_attname = {f.attname: f for f in fields}
+        self.pk_index = attnames.index(model._meta.pk.attname)  # type: ignore[union-attr]
+        self.converters: list[tuple[int, list[Any], Any]] = []
+        for i, name in enumerate(attnames):
+            col = by_attname[name].cached_col  # the expression the ORM's compiler asks for converters
+            fs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if fs:
+                self.converters.append((i, fs, col))
+        # A partial row is padded with DEFERRED to the model's full width:
+        # Model.from_db() then takes its fast positional path.
+        index = {f.attname: i for i, f in enumerate(fields)}
+        self.positions = [index[a] for a in attnames]
+        self.width = len(fields)
+        self.all_attnames = [f.attname for f in fields]
+
+
+_PLANS: dict[tuple[type[models.Model], str, tuple[str, ...]], _Plan] = {}
 
 
 def build(model: type[models.Model], attnames: list[str], values: Any) -> Any:
     """The instance for one table's slice of a row (``columns`` order, fields
     not in it deferred); None for an outer join that found nothing. Values are
     converted as the ORM converts them (SQLite dates and booleans, JSON, …)."""
-    values = list(values)
-    pk_index = attnames.index(model._meta.pk.attname)  # type: ignore[union-attr]
-    if values[pk_index] is None:
-        return None
     key = (model, connection.vendor, tuple(attnames))
-    convs = _CONVERTERS.get(key)
-    if convs is None:
-        by_attname = {f.attname: f for f in model._meta.concrete_fields}
-        convs = []
-        for i, name in enumerate(attnames):
-            col = by_attname[name].cached_col  # the expression the ORM's compiler asks for converters
-            fs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if fs:
-                convs.append((i, fs, col))
-        _CONVERTERS[key] = convs
-    for i, fs, col in convs:
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _Plan(model, attnames)
+    values = list(values)
+    if values[plan.pk_index] is None:
+        return None
+    for i, fs, col in plan.converters:
         for conv in fs:
             values[i] = conv(values[i], col, connection)
-    return model.from_db(connection.alias, attnames, values)
+    if len(values) != plan.width:
+        full: list[Any] = [DEFERRED] * plan.width
+        for v, pos in zip(values, plan.positions):
+            full[pos] = v
+        values = full
+    return model.from_db(connection.alias, plan.all_attnames, values)
