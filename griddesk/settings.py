@@ -102,7 +102,9 @@ else:
     # lookups and INSERTs are prepared (griddesk.common.rows.cursor, ADR 0016).
     # psycopg prepares nothing on its own with Django's client-side cursors;
     # a threshold (not None) lets those explicit prepare=True calls through.
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1_000_000
+    # GRIDDESK_PG_PREPARE=0 turns them off (PgBouncer in transaction mode < 1.21).
+    if os.environ.get("GRIDDESK_PG_PREPARE", "1") == "1":
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1_000_000
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

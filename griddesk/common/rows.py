@@ -52,7 +52,8 @@ def cursor(*, prepared: bool = True) -> Iterator[Any]:
     parameters, so PostgreSQL plans it for the actual values. Elsewhere
     (SQLite) Django's own cursor. Statements run this way bypass Django's
     query log (``connection.queries``)."""
-    if not prepared or connection.vendor != "postgresql":
+    off = connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+    if not prepared or off:  # GRIDDESK_PG_PREPARE=0 leaves prepare_threshold unset
         with connection.cursor() as cur:
             yield cur
         return
