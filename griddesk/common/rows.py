@@ -108,6 +108,48 @@ def insert(obj: models.Model, *, on_conflict: str | None = None) -> bool:
     return True
 
 
+class _NewPlan:
+    __slots__ = ("entries", "relations", "attnames")
+
+    def __init__(self, model: type[models.Model]) -> None:
+        fields = model._meta.concrete_fields
+        # (attname, the field's default as a callable: what Model.__init__ calls)
+        self.entries = [(f.attname, f.get_default) for f in fields]
+        self.relations = {f.name: f for f in fields if f.is_relation and f.name != f.attname}
+        self.attnames = frozenset(f.attname for f in fields)
+
+
+_NEW: dict[type[models.Model], _NewPlan] = {}
+
+
+def new(model: type[models.Model], **values: Any) -> Any:
+    """``model(**values)`` through Django's positional fast path.
+
+    ``Model.__init__`` with keyword arguments walks every field, pops each
+    keyword, resolves defaults and routes related instances through their
+    descriptors — half the Python cost of building an order in a bulk intake
+    (``benchmarks/intake_floor.py``). Here the values are laid out in field
+    order and passed positionally; a related instance given by field name
+    (``customer=c``) sets ``customer_id`` and the relation's cache, as the
+    descriptor does, so reading ``obj.customer`` does not query. Fields not
+    given get their defaults; unknown names raise TypeError."""
+    plan = _NEW.get(model)
+    if plan is None:
+        plan = _NEW[model] = _NewPlan(model)
+    related = []
+    for name in plan.relations.keys() & values.keys():
+        f = plan.relations[name]
+        target = values.pop(name)
+        related.append((f, target))
+        values[f.attname] = None if target is None else getattr(target, f.target_field.attname)
+    if not plan.attnames.issuperset(values):
+        raise TypeError(f"{model.__name__}() got unexpected fields {sorted(set(values) - plan.attnames)}")
+    obj = model(*[values[a] if a in values else default() for a, default in plan.entries])
+    for f, target in related:
+        f.set_cached_value(obj, target)
+    return obj
+
+
 # ------------------------------------------------------------------ reading joined rows
 #
 # Hot reads that would take the ORM several queries (a token, its user, the

@@ -307,7 +307,8 @@ def _build_order(
     category = ctx.category(data.category)
     customer = ctx.customer(data.customer)
     earlier = ctx.earlier(customer, category, data.received_at) if data.type == OrderType.COMPLAINT else None
-    order = WorkOrder(
+    order = rows.new(
+        WorkOrder,
         number=number,
         external_id=data.external_id or None,
         type=data.type,
@@ -342,7 +343,8 @@ def _build_order(
 
 
 def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: str, to_state: str, note: str = "", data: dict[str, Any] | None = None) -> WorkOrderEvent:
-    return WorkOrderEvent(
+    return rows.new(  # type: ignore[no-any-return]
+        WorkOrderEvent,
         order=order,
         seq=order.version,
         action=action,

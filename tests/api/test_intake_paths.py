@@ -193,3 +193,25 @@ def test_rows_cursor_prepares_on_postgresql_and_raises_django_errors(org: Any) -
                     "voltage_level, sensitive, created_at) VALUES (%s, %s, '', '', '', 'residential', '', false, %s)",
                     ["7400000001", "乙", connection.ops.adapt_datetimefield_value(timezone.now())])
     assert Customer.objects.filter(account_no="7400000001").count() == 1
+
+
+def test_rows_new_builds_what_the_model_constructor_builds(org: Any, django_assert_num_queries: Any) -> None:
+    order = walk_to("received")
+    customer = Customer.objects.get(pk=order.customer_id)
+    category = Category.objects.get(pk=order.category_id)
+    kwargs = dict(number="TS20260101000001", type="complaint", channel="95598", category=category, content="内容",
+                  received_at=order.received_at, customer=customer, company_id=order.company_id,
+                  created_department_id=order.created_department_id, repeat_of=None, version=1)
+    fast = rows.new(WorkOrder, **kwargs)
+    slow = WorkOrder(**kwargs)
+    for f in WorkOrder._meta.concrete_fields:
+        assert getattr(fast, f.attname) == getattr(slow, f.attname), f.name
+    assert fast._state.adding is True and fast.pk is None
+    with django_assert_num_queries(0):  # the related instances are cached, as the descriptor caches them
+        assert fast.customer is customer and fast.category is category and fast.repeat_of is None
+    # callable defaults are called per instance (no shared dict)
+    a = rows.new(WorkOrderEvent, order=order, seq=1, action="x", actor_name="a", at=timezone.now(), from_state="", to_state="")
+    b = rows.new(WorkOrderEvent, order=order, seq=2, action="x", actor_name="a", at=timezone.now(), from_state="", to_state="")
+    assert a.data == {} and a.data is not b.data
+    with pytest.raises(TypeError):
+        rows.new(WorkOrder, no_such_field=1)
