@@ -47,6 +47,7 @@ test: install browser-deps test-engines test-sqlite test-postgres
 bench: install
 	$(BIN)/python benchmarks/deadlines.py
 	$(BIN)/python benchmarks/pls.py
+	$(BIN)/python benchmarks/intake_floor.py
 	benchmarks/run.sh
 
 messages: install

@@ -115,8 +115,8 @@ def _reserve_numbers(order_type: str, day: str, count: int) -> list[str] | None:
     SQLite (one writer at a time anyway) the number is taken inside the
     transaction as before: returns None.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
+        return None  # (without autocommit the statement would not be a transaction of its own)
     return _allocate_numbers(order_type, day, count, async_commit=True)
 
 
