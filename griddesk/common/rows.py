@@ -1,17 +1,20 @@
-"""Insert one model instance with SQL built once per model, not per call.
+"""Hot-path database rows without the ORM's per-call overhead (ADR 0016).
 
-``Model.save()`` compiles its INSERT anew on every call: for a 50-column work
-order that is most of the cost of a single-order intake (benchmarks/RESULTS.md,
-"Intake, round 4"). ``insert`` does what ``save()`` does for a new row — each
-field's ``pre_save`` (``auto_now_add``) and ``get_db_prep_save`` (JSON, dates,
-foreign keys), ``RETURNING`` the primary key, the instance's ``_state`` — with
-the statement text cached per (model, database vendor). Models with save()
-overrides or signal receivers must not use it (GridDesk has none on the
-models that do).
-
-``on_conflict`` names a unique column: the row is then inserted only if that
-value is new (``ON CONFLICT (col) DO NOTHING``, PostgreSQL and SQLite ≥ 3.35)
-and ``insert`` returns False when it was not, leaving the instance unsaved.
+* ``insert`` — INSERT one new instance with SQL built once per model, not per
+  call: ``Model.save()`` compiles its INSERT anew every time, for a 50-column
+  work order most of the cost of a single-order intake. It does what ``save()``
+  does for a new row — each field's ``pre_save`` (``auto_now_add``) and
+  ``get_db_prep_save`` (JSON, dates, foreign keys), ``RETURNING`` the primary
+  key, the instance's ``_state``. ``on_conflict`` names a unique column: the
+  row is inserted only if that value is new (``ON CONFLICT (col) DO NOTHING``,
+  PostgreSQL and SQLite ≥ 3.35) and False comes back when it was not.
+  Models with save() overrides or signal receivers must not use it (GridDesk
+  has none on the models that do).
+* ``new`` — ``Model(**values)`` through Django's positional fast path.
+* ``columns`` / ``build`` — one table's columns in a hand-written SELECT with
+  joins, and the instance for that slice of a result row.
+* ``cursor`` — a server-side prepared cursor on PostgreSQL for statements whose
+  generic plan is right for every value.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models.base import DEFERRED
+
 
 class _Prepared:
     """A psycopg cursor whose ``execute`` prepares the statement on the server
