@@ -33,8 +33,12 @@ def _actor(request: Request) -> Actor:
     return actor_for(request.user)
 
 
-def _render(request: Request, order: Any, *, detail: bool, via: str) -> dict[str, Any]:
-    return render_orders(request.user, _actor(request), order, detail=detail, via=via)  # type: ignore[no-any-return]
+def _render(
+    request: Request, order: Any, *, detail: bool, via: str, lead_codes: dict[int, list[str]] | None = None
+) -> dict[str, Any]:
+    return render_orders(  # type: ignore[no-any-return]
+        request.user, _actor(request), order, detail=detail, via=via, lead_codes=lead_codes
+    )
 
 
 def _order_or_404(request: Request, number: str) -> Any:
@@ -122,9 +126,7 @@ class WorkOrderListCreateApi(APIView):
             # Inside the intake's transaction: the order and the access-log row
             # of the personal data shown in the reply commit together.
             # A new order has no lead departments yet: spare the serializer the query.
-            reply["body"] = render_orders(
-                request.user, _actor(request), order, detail=True, via="api", lead_codes={order.pk: []}
-            )
+            reply["body"] = _render(request, order, detail=True, via="api", lead_codes={order.pk: []})
 
         order, created = services.work_order_intake(actor=_actor(request), data=data, on_created=render_new)
         if created:

@@ -159,7 +159,7 @@ def _recent_orders(customer_ids: list[int], category_ids: list[int], since: date
     cols, attnames = rows.columns(WorkOrder, "o", _RECENT_FIELDS)
     qn = connection.ops.quote_name
     out: list[WorkOrder] = []
-    with connection.cursor() as cur:
+    with connection.cursor() as cur:  # not prepared: planned for its values (a customer may have no orders)
         for start in range(0, len(customer_ids), 500):
             chunk = customer_ids[start:start + 500]
             where = (
