@@ -33,8 +33,15 @@ def actor_for(user: AbstractBaseUser | AnonymousUser) -> Actor:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     profile = StaffProfile.objects.select_related("department").filter(user_id=user.pk).first() if user.pk else None
-    if profile is not None:
-        actor = Actor(user=user, role=Role(profile.role), department=profile.department)  # type: ignore[arg-type]
+    return attach_actor(user, profile.role if profile else None, profile.department if profile else None)
+
+
+def attach_actor(user: AbstractBaseUser | AnonymousUser, role: str | None, department: Department | None) -> Actor:
+    """The Actor of a user with this staff role and department (no profile:
+    superusers act as administrators, others have no role), cached on the user
+    so ``actor_for`` does not ask again."""
+    if role is not None:
+        actor = Actor(user=user, role=Role(role), department=department)  # type: ignore[arg-type]
     elif getattr(user, "is_superuser", False):
         actor = Actor(user=user, role=Role.ADMIN, department=None)  # type: ignore[arg-type]
     else:

@@ -52,22 +52,20 @@ def actor_by_token(key: str) -> tuple[Any, Actor] | None:
     from rest_framework.authtoken.models import Token
 
     from griddesk.common import rows
-    from griddesk.engines.workflow import Role
 
-    from .access import Actor
+    from .access import attach_actor
     from .models import StaffProfile
 
     User = get_user_model()
-    _, uattrs = rows.columns(User, "u")
-    _, dattrs = rows.columns(Department, "d")
-    _, cattrs = rows.columns(Department, "c")
+    ucols, uattrs = rows.columns(User, "u")
+    dcols, dattrs = rows.columns(Department, "d")
+    ccols, cattrs = rows.columns(Department, "c")
     sql = _TOKEN_SQL.get(connection.vendor)
     if sql is None:
         qn = connection.ops.quote_name
         dept = qn(Department._meta.db_table)
         sql = _TOKEN_SQL[connection.vendor] = (
-            f"SELECT {rows.columns(User, 'u')[0]}, p.role, {rows.columns(Department, 'd')[0]}, "
-            f"{rows.columns(Department, 'c')[0]} FROM {qn(Token._meta.db_table)} t "
+            f"SELECT {ucols}, p.role, {dcols}, {ccols} FROM {qn(Token._meta.db_table)} t "
             f"JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id "
             f"LEFT JOIN {qn(StaffProfile._meta.db_table)} p ON p.user_id = u.id "
             f"LEFT JOIN {dept} d ON d.id = p.department_id "
@@ -84,12 +82,7 @@ def actor_by_token(key: str) -> tuple[Any, Actor] | None:
     role = row[nu]
     department = rows.build(Department, dattrs, row[nu + 1:nu + 1 + nd])
     company = rows.build(Department, cattrs, row[nu + 1 + nd:])
-    if role is not None:
-        actor = Actor(user=user, role=Role(role), department=department)
+    actor = attach_actor(user, role, department)
+    if department is not None:
         actor.__dict__["company"] = company or department  # the cached_property, as department_company gives it
-    elif user.is_superuser:
-        actor = Actor(user=user, role=Role.ADMIN, department=None)
-    else:
-        actor = Actor(user=user, role=None, department=None)
-    user._griddesk_actor = actor
     return user, actor
