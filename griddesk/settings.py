@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "griddesk.common.middleware.RequestTooBigMiddleware",
+    "griddesk.common.request_context.RequestContextMiddleware",
 ]
 
 ROOT_URLCONF = "griddesk.urls"

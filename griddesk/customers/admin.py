@@ -17,8 +17,15 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(PiiAccess)
 class PiiAccessAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "customer", "order_number", "fields", "via"]
-    readonly_fields = ["at", "user", "customer", "order_number", "fields", "via"]
+    """Read-only: one row per view that showed personal data unmasked. Search
+    by an account or order number finds every view that showed it."""
+
+    list_display = ["at", "user", "via", "count", "accounts", "orders", "fields", "ip"]
+    list_filter = ["via"]
+    search_fields = ["accounts", "orders", "user__username", "path"]
+    readonly_fields = [
+        "at", "user", "customer", "order_number", "accounts", "orders", "count", "fields", "via", "path", "ip",
+    ]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

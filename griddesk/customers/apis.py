@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -8,11 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from griddesk.common.errors import NotFound
-from griddesk.engines.workflow import PII_ROLES
 from griddesk.organisation.access import actor_for
 
 from . import masking, selectors
-from .models import PiiAccess
+from .services import pii_access_log
 
 
 class CustomerDetailApi(APIView):
@@ -26,6 +26,7 @@ class CustomerDetailApi(APIView):
                 "name": serializers.CharField(),
                 "phone": serializers.CharField(),
                 "address": serializers.CharField(),
+                "id_number": serializers.CharField(),
                 "category": serializers.CharField(),
                 "voltage_level": serializers.CharField(),
                 "station": serializers.CharField(allow_null=True),
@@ -37,16 +38,17 @@ class CustomerDetailApi(APIView):
     )
     def get(self, request: Request, account_no: str) -> Response:
         actor = actor_for(request.user)
-        customer = selectors.customer_get(account_no)
-        if customer is None:
-            raise NotFound(_("Customer %(account_no)s was not found.") % {"account_no": account_no})
-        orders = list(selectors.customer_orders(actor, customer)[:200])
-        if not orders and actor.role not in PII_ROLES and not actor.is_admin:
-            # Roles without a need to look customers up see only customers of their orders.
-            raise NotFound(_("Customer %(account_no)s was not found.") % {"account_no": account_no})
-        unmasked = actor.role in PII_ROLES
-        if unmasked:
-            PiiAccess.objects.create(user=request.user, customer=customer, fields="name,phone,address,id_number", via="api-customer")
+        with transaction.atomic():  # the read and its access-log row commit together
+            found = selectors.customer_visible_get(actor, account_no)
+            if found is None:  # absent and not-yours answer alike
+                raise NotFound(_("Customer %(account_no)s was not found.") % {"account_no": account_no})
+            customer, orders = found
+            unmasked = selectors.customer_unmasked(actor)
+            if unmasked:
+                pii_access_log(
+                    user=request.user, entries=[(customer, o.number) for o in orders] or [(customer, "")],
+                    via="api-customer", fields="name,phone,address,id_number",
+                )
         return Response(
             {
                 "account_no": customer.account_no,

@@ -49,14 +49,28 @@ class Customer(models.Model):
 
 
 class PiiAccess(models.Model):
-    """One row each time a user is shown a customer's personal data unmasked."""
+    """One row per view that showed personal data unmasked (a page, an API
+    reply, a list of 50 orders): who saw it, when, from where, through which
+    page or endpoint, which fields, and every customer and order it showed.
 
-    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pii_accesses")
-    order_number = models.CharField(max_length=32, blank=True)
-    fields = models.CharField(max_length=100)
-    via = models.CharField(max_length=20)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ``accounts`` and ``orders`` hold the account and order numbers shown,
+    space-separated with a space at each end, so "who saw customer X" is
+    ``accounts__contains=" X "`` (``selectors.pii_accesses_of``). ``customer``
+    and ``order_number`` are filled when the view showed exactly one."""
+
+    user = models.ForeignKey("auth.User", verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="pii_accesses"
+    )
+    order_number = models.CharField(_("order number"), max_length=32, blank=True)
+    accounts = models.TextField(_("account numbers shown"), blank=True, default="")
+    orders = models.TextField(_("orders shown"), blank=True, default="")
+    count = models.PositiveIntegerField(_("customers shown"), default=1)
+    fields = models.CharField(_("fields"), max_length=100)
+    via = models.CharField(_("via"), max_length=20)
+    path = models.CharField(_("request"), max_length=500, blank=True, default="")
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("personal-data access")

@@ -3,32 +3,45 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from griddesk.common.rows import cursor
+from griddesk.common import request_context
 
 from .models import Customer, PiiAccess
 
 
-def pii_access_log(*, user: Any, entries: Iterable[tuple[Customer, str]], via: str, fields: str = "name,phone,address") -> None:
-    """Record that ``user`` was shown these customers' personal data unmasked:
-    one row per customer shown (the log answers "who saw this customer's data").
+def pii_access_log(
+    *, user: Any, entries: Iterable[tuple[Customer, str]], via: str, fields: str = "name,phone,address"
+) -> PiiAccess | None:
+    """Record that ``user`` was shown these (customer, order number) pairs'
+    personal data unmasked: ONE row for the whole view (a list page of 50
+    orders is one row naming its 50 orders and their customers), with the
+    request's path and the client's address. Call it inside the transaction
+    that read the data (the views wrap their read in one), so the log and the
+    view commit or fail together. Nothing shown → nothing written."""
+    shown = list(entries)
+    if not shown:
+        return None
+    customers = list({c.pk: c for c, _n in shown}.values())
+    numbers = list(dict.fromkeys(n for _c, n in shown if n))
+    meta = request_context.current()
+    return PiiAccess.objects.create(
+        user=user,
+        customer=customers[0] if len(customers) == 1 else None,
+        order_number=numbers[0] if len(numbers) == 1 else "",
+        accounts=_spaced(c.account_no for c in customers),
+        orders=_spaced(numbers),
+        count=len(customers),
+        fields=fields,
+        via=via,
+        path=meta.path if meta else "",
+        ip=meta.ip if meta else None,
+    )
 
-    Multi-row INSERTs of raw values (one statement per 100 rows), not
-    ``bulk_create``: a 50-order list page logged 50 model instances through the
-    ORM's per-field preparation on every request."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())  # what the ORM would store
-    rows = [(user.pk, c.pk, n, fields, via, now) for c, n in entries]
-    table = connection.ops.quote_name(PiiAccess._meta.db_table)
-    with cursor() as cur:  # prepared (PostgreSQL): INSERTs
-        for start in range(0, len(rows), 100):  # 600 parameters: within SQLite's limit
-            chunk = rows[start:start + 100]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cur.execute(
-                f"INSERT INTO {table} (user_id, customer_id, order_number, fields, via, at) VALUES {values}",
-                [v for row in chunk for v in row],
-            )
+
+def _spaced(values: Iterable[str]) -> str:
+    joined = " ".join(values)
+    return f" {joined} " if joined else ""
 
 
 #: Customer fields the assessment rollups group by (station → station level,

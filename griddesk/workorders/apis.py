@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -112,9 +113,14 @@ class WorkOrderListCreateApi(APIView):
             validated = {}  # the plain queue: skip building a 30-field serializer
         qs = selectors.work_order_list(_actor(request), filters=validated)
         paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        codes = selectors.lead_departments_by_order([o.pk for o in page])
-        data = render_orders(request.user, _actor(request), page, detail=False, via="api-list", many=True, lead_codes=codes)
+        # One transaction for the page's reads and its one access-log row
+        # (autocommit made each query its own commit).
+        with transaction.atomic():
+            page = paginator.paginate_queryset(qs, request, view=self)
+            codes = selectors.lead_departments_by_order([o.pk for o in page])
+            data = render_orders(
+                request.user, _actor(request), page, detail=False, via="api-list", many=True, lead_codes=codes
+            )
         return paginator.get_paginated_response(data)
 
     @extend_schema(request=IntakeSerializer, responses={201: WorkOrderSerializer, 200: WorkOrderSerializer})

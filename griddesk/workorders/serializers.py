@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.db import models as dj_models
+from django.db import transaction
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -312,8 +313,12 @@ def render_orders(
 
     pii_log: list[Any] = []
     context = {"actor": actor, "detail": detail, "pii_log": pii_log, "lead_codes": lead_codes}
-    data = WorkOrderSerializer(orders, many=many, context=context).data
-    pii_access_log(user=user, entries=pii_log, via=via)
+    # One transaction (the caller's when it has one: the list API's, the
+    # intake's): the data shown and the single access-log row of this view
+    # commit together.
+    with transaction.atomic(savepoint=False):
+        data = WorkOrderSerializer(orders, many=many, context=context).data
+        pii_access_log(user=user, entries=pii_log, via=via)
     return data
 
 

@@ -263,7 +263,8 @@ def test_customer_contact_history(org, client_for):
     manager = client_for("manager").get("/api/v1/customers/3300112233/").json()
     assert manager["phone"] == "138****1234" and manager["masked"] is True
     assert client_for("agent").get("/api/v1/customers/nope/").status_code == 404
-    assert client_for("audit").get("/api/v1/customers/3300112233/").json()["orders"] == []
+    # a handler with no visible order of this customer does not see them at all
+    assert client_for("audit").get("/api/v1/customers/3300112233/").status_code == 404
 
 
 def test_reference_codes(org, client_for):

@@ -52,22 +52,44 @@ def test_queue_shows_no_personal_data(web, order_in):
     assert not PiiAccess.objects.exists()
 
 
-def test_list_access_log_rows_read_back_like_orm_rows(org, client_for, make_order):
-    """The list's access log is written with raw multi-row INSERTs: the rows
-    must read back through the ORM (aware time, FKs) like any other."""
+def test_a_list_page_is_one_access_log_row_naming_every_order_it_showed(org, client_for, make_order):
+    """One row per view (a page of 25 orders wrote 25 rows and committed each
+    query separately): who, when, from where, through which request, and every
+    order and account it showed."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from griddesk.customers.models import PiiAccess
+    from griddesk.customers.selectors import pii_accesses_of
+    from griddesk.workorders.models import WorkOrder
 
     before = timezone.now()
     numbers = {make_order()["number"] for _ in range(3)}
-    r = client_for("agent").get("/api/v1/work-orders/?page_size=50")
+    PiiAccess.objects.all().delete()  # the intake replies' rows
+    r = client_for("agent").get("/api/v1/work-orders/?page_size=50&state=received")
     assert r.status_code == 200
-    rows = list(PiiAccess.objects.filter(via="api-list", order_number__in=numbers))
-    assert {x.order_number for x in rows} == numbers
-    for x in rows:
-        assert x.user.username == "agent" and x.customer.account_no
-        assert timezone.is_aware(x.at) and before - timedelta(seconds=1) <= x.at <= timezone.now()
-    assert PiiAccess.objects.filter(via="api-list", at__gte=before - timedelta(seconds=1)).count() >= 3
+    shown = {o["number"] for o in r.json()["results"]}
+    assert numbers <= shown
+    row = PiiAccess.objects.get()
+    assert row.user.username == "agent" and row.via == "api-list"
+    assert set(row.orders.split()) == shown
+    accounts = set(WorkOrder.objects.filter(number__in=shown).values_list("customer__account_no", flat=True))
+    assert set(row.accounts.split()) == accounts and row.count == len(accounts)
+    assert row.path == "/api/v1/work-orders/?page_size=50&state=received"
+    assert row.ip == "127.0.0.1"
+    assert timezone.is_aware(row.at) and before - timedelta(seconds=1) <= row.at <= timezone.now()
+    # "who saw this customer's data" finds the list view
+    assert list(pii_accesses_of(next(iter(accounts)))) == [row]
+
+
+def test_personal_data_responses_are_not_cached(org, client_for, web, make_order):
+    number = make_order()["number"]
+    for r in (
+        client_for("agent").get(f"/api/v1/work-orders/{number}/"),
+        client_for("agent").get("/api/v1/work-orders/"),
+        client_for("agent").get("/api/v1/customers/3300112233/"),
+        web("agent").get(f"/orders/{number}/"),
+    ):
+        assert r.status_code == 200
+        assert r["Cache-Control"] == "no-store"
