@@ -69,7 +69,7 @@ class PiiAccess(models.Model):
     fields = models.CharField(_("fields"), max_length=100)
     via = models.CharField(_("via"), max_length=20)
     path = models.CharField(_("request"), max_length=500, blank=True, default="")
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:

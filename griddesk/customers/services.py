@@ -11,16 +11,18 @@ from .models import Customer, PiiAccess
 
 
 def pii_access_log(
-    *, user: Any, entries: Iterable[tuple[Customer, str]], via: str, fields: str = "name,phone,address"
+    *, user: Any, entries: Iterable[tuple[Customer, str]], via: str, fields: str = "name,phone,address",
+    always: bool = False,
 ) -> PiiAccess | None:
     """Record that ``user`` was shown these (customer, order number) pairs'
     personal data unmasked: ONE row for the whole view (a list page of 50
     orders is one row naming its 50 orders and their customers), with the
     request's path and the client's address. Call it inside the transaction
     that read the data (the views wrap their read in one), so the log and the
-    view commit or fail together. Nothing shown → nothing written."""
+    view commit or fail together. Nothing shown → nothing written, unless
+    ``always`` (a personal-data search is logged even when it finds nothing)."""
     shown = list(entries)
-    if not shown:
+    if not shown and not always:
         return None
     customers = list({c.pk: c for c, _n in shown}.values())
     numbers = list(dict.fromkeys(n for _c, n in shown if n))
@@ -48,6 +50,8 @@ def _spaced(values: Iterable[str]) -> str:
 #: category → customer-category level): changing one moves the customer's past
 #: orders between units.
 ROLLUP_FIELDS = ("station", "category")
+#: Customer fields its orders are found by (griddesk.workorders.search).
+SEARCH_FIELDS = ("name", "phone", "address", "account_no")
 
 
 @transaction.atomic
@@ -63,4 +67,9 @@ def customer_save(*, instance: Customer, changed: Iterable[str]) -> Customer:
         received = WorkOrder.objects.filter(customer_id=instance.pk).values_list("received_at", flat=True)
         rollup_days_mark(days={local_day(r) for r in received})
     instance.save()
+    if instance.pk is not None and set(changed) & set(SEARCH_FIELDS):
+        from griddesk.workorders.models import WorkOrder
+        from griddesk.workorders.search import search_index_refresh
+
+        search_index_refresh(order_ids=WorkOrder.objects.filter(customer_id=instance.pk).values_list("pk", flat=True))
     return instance

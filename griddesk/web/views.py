@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,9 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from griddesk.common.errors import InvalidInput, ServiceError
 from griddesk.customers.models import CustomerCategory
+from griddesk.customers.services import pii_access_log
+from griddesk.engines.search import PERSONAL_FIELDS
 from griddesk.engines import workflow
 from griddesk.organisation.access import Actor, actor_for
-from griddesk.workorders import selectors, services
+from griddesk.workorders import search, selectors, services
 from griddesk.workorders.models import ActionChoice, Channel, OrderType, WorkOrder
 from griddesk.workorders.serializers import ActionSerializer, IntakeSerializer
 
@@ -44,15 +47,27 @@ def _can_intake(actor: Actor) -> bool:
 def queue(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = QueueFilterForm(request.GET or None)
-    qs = selectors.work_order_list(actor, filters=form.filters())
+    filters = form.filters()
+    qs = selectors.work_order_list(actor, filters=filters)
     qs = selectors.queue_order(qs.select_related("category__parent").prefetch_related("lead_assignments__department"))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    plan = search.search_plan(actor, str(filters["q"])) if filters.get("q") else None
+    with transaction.atomic():  # the page and the log of a personal-data search commit together
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        if plan is not None and plan.personal:
+            pii_access_log(
+                user=request.user, via="web-search", always=True,
+                fields=",".join(f"search:{f.name.lower()}" for f in plan.searched if f in PERSONAL_FIELDS),
+                entries=[(o.customer, o.number) for o in page.object_list if o.customer_id],
+            )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "web/queue.html",
-        {"form": form, "page": page, "query": params.urlencode(), "can_intake": _can_intake(actor), "actor": actor},
+        {
+            "form": form, "page": page, "query": params.urlencode(), "can_intake": _can_intake(actor), "actor": actor,
+            "search": search.search_summary(plan, actor) if plan is not None else None,
+        },
     )
 
 

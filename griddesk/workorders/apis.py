@@ -18,6 +18,7 @@ from griddesk.common.pagination import Pagination
 from griddesk.organisation.access import Actor, actor_for
 
 from . import selectors, services
+from .search import search_plan, search_summary
 from .serializers import (
     ACTION_SERIALIZERS,
     ActionSerializer,
@@ -111,7 +112,9 @@ class WorkOrderListCreateApi(APIView):
             validated = dict(filters.validated_data)
         else:
             validated = {}  # the plain queue: skip building a 30-field serializer
-        qs = selectors.work_order_list(_actor(request), filters=validated)
+        actor = _actor(request)
+        qs = selectors.work_order_list(actor, filters=validated)
+        plan = search_plan(actor, str(validated["q"])) if validated.get("q") else None
         paginator = Pagination()
         # One transaction for the page's reads and its one access-log row
         # (autocommit made each query its own commit).
@@ -119,9 +122,12 @@ class WorkOrderListCreateApi(APIView):
             page = paginator.paginate_queryset(qs, request, view=self)
             codes = selectors.lead_departments_by_order([o.pk for o in page])
             data = render_orders(
-                request.user, _actor(request), page, detail=False, via="api-list", many=True, lead_codes=codes
+                request.user, actor, page, detail=False, via="api-list", many=True, lead_codes=codes, search=plan
             )
-        return paginator.get_paginated_response(data)
+        response = paginator.get_paginated_response(data)
+        if plan is not None:
+            response.data["search"] = search_summary(plan, actor)
+        return response
 
     @extend_schema(request=IntakeSerializer, responses={201: WorkOrderSerializer, 200: WorkOrderSerializer})
     def post(self, request: Request) -> Response:

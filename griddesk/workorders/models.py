@@ -119,6 +119,9 @@ class WorkOrder(models.Model):
     content = models.TextField(_("content"))
     remedy_sought = models.TextField(_("remedy sought"), blank=True)
     anonymous = models.BooleanField(_("anonymous / confidential"), default=False)
+    # The number the caller gave at intake (an order keeps the number it was
+    # called back on, whatever the customer record says later).
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True, default="", db_default="")
     received_at = models.DateTimeField(_("received at"))
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders",
@@ -214,6 +217,21 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OrderSearch(models.Model):
+    """What an order is found by (``griddesk.engines.search`` tokens: numbers,
+    text pairs, the customer's and caller's phones, name, address), one row per
+    order, written by ``workorders.search`` in the transaction that changes what
+    it is found by. Indexed per database (migration 0009): PostgreSQL a GIN
+    index over the token array, SQLite the FTS5 table ``workorders_search_fts``."""
+
+    order = models.OneToOneField(WorkOrder, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    tokens = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
 
 
 class LeadAssignment(models.Model):

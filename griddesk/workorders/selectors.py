@@ -78,8 +78,9 @@ def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -
     if f.get("received_to"):
         qs = qs.filter(received_at__lt=f["received_to"])
     if f.get("q"):
-        q = str(f["q"])
-        qs = qs.filter(Q(number__icontains=q) | Q(external_id=q) | Q(customer__account_no=q))
+        from .search import search_filter, search_plan
+
+        qs = search_filter(qs, search_plan(actor, str(f["q"])))
     qs = _drilldown_filters(qs, f)
     if f.get("ordering") == "-received":
         return qs.order_by("-received_at", "-id")

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from griddesk.common.validation import _CONTROL, MAX_CONTENT_CHARS, AwareDateTimeField, CleanCharField
 from griddesk.customers import masking
 from griddesk.customers.models import CustomerCategory
+from griddesk.engines.search import PERSONAL_FIELDS
 from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES, Action
 from griddesk.organisation.access import Actor
 
@@ -301,7 +302,7 @@ ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
 
 def render_orders(
     user: Any, actor: Actor, orders: Any, *, detail: bool, via: str, many: bool = False,
-    lead_codes: dict[int, list[str]] | None = None,
+    lead_codes: dict[int, list[str]] | None = None, search: Any = None,
 ) -> Any:
     """Serialise order(s) as ``actor`` may see them and log unmasked personal data.
 
@@ -318,7 +319,13 @@ def render_orders(
     # commit together.
     with transaction.atomic(savepoint=False):
         data = WorkOrderSerializer(orders, many=many, context=context).data
-        pii_access_log(user=user, entries=pii_log, via=via)
+        if search is not None and search.personal:
+            # A personal-data search is logged like an unmasked view (even
+            # when it finds nothing): the request path carries the query.
+            fields = ",".join(f"search:{f.name.lower()}" for f in search.searched if f in PERSONAL_FIELDS)
+            pii_access_log(user=user, entries=pii_log, via=via.replace("list", "search"), fields=fields, always=True)
+        else:
+            pii_access_log(user=user, entries=pii_log, via=via)
     return data
 
 

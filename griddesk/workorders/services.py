@@ -29,7 +29,7 @@ from griddesk.organisation.models import Department, DepartmentType
 from griddesk.organisation.selectors import department_company
 from griddesk.sla import stages
 
-from . import rules, selectors
+from . import search, rules, selectors
 from .models import (
     ESCALATED_CHANNELS,
     ActionChoice,
@@ -318,6 +318,7 @@ def _build_order(
         content=data.content,
         remedy_sought=data.remedy_sought,
         anonymous=data.anonymous,
+        contact_phone=data.customer.phone if data.customer is not None else "",
         received_at=data.received_at,
         customer=customer,
         company=ctx.company(actor, customer),
@@ -400,6 +401,7 @@ def work_order_intake(
                 order, actor, action="create", from_state="", to_state=order.state,
                 data={"channel": order.channel, "external_id": order.external_id},
             ))
+            search.search_index_orders([order])
             if on_created is not None:
                 on_created(order)
     except IntegrityError:
@@ -543,6 +545,7 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
             ],
             batch_size=500,
         )
+        search.search_index_orders([o for _, o in orders])
     results.extend(BulkResult(index=i, status="created", order=o) for i, o in orders)
     return results
 
@@ -801,6 +804,7 @@ def work_order_station_findings(
     task.findings_by = actor.user  # type: ignore[assignment]
     task.done_at = timezone.now()
     task.save(update_fields=["state", "findings", "findings_by", "done_at"])
+    search.search_index_refresh(order_ids=[wo.pk])
     return _transition(wo, actor, Action.STATION_FINDINGS, note=findings, data={"station": task.station.code, "task": task.pk})
 
 
@@ -843,6 +847,7 @@ def work_order_submit_report(
         responsible_person=responsible_person,
         submitted_by=actor.user,
     )
+    search.search_index_refresh(order_ids=[wo.pk])
     return _transition(
         wo, actor, Action.SUBMIT_REPORT, data={"report": report.pk, "company_at_fault": company_at_fault}
     )

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='piiaccess',
             name='ip',
-            field=models.GenericIPAddressField(blank=True, null=True, verbose_name='address'),
+            field=models.GenericIPAddressField(blank=True, null=True, verbose_name='client address'),
         ),
         migrations.AddField(
             model_name='piiaccess',

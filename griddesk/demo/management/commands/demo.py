@@ -73,7 +73,14 @@ class Command(BaseCommand):
             added = loader.ensure_customers(customers)
             out.write(f"Bulk customers: {added:,} added ({time.monotonic() - t:.1f} s).")
             out.write(f"Loading bulk orders ({connection.vendor}) …")
+            before = WorkOrder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             stats = loader.load_orders(opts["orders"])
+            if stats["created"]:
+                from griddesk.workorders.search import search_index_rebuild
+
+                t = time.monotonic()
+                indexed = search_index_rebuild(after_id=before)
+                out.write(f"Search index: {indexed:,} orders indexed ({time.monotonic() - t:.1f} s).")
             if stats["created"]:
                 rate = stats["created"] / max(stats["seconds"], 1e-9)
                 how = stats["mode"] + ("" if stats.get("fk_checks", True) else ", foreign-key triggers off for the load")

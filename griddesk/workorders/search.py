@@ -1,0 +1,206 @@
+"""Order search: the index writer and the query (tokens from
+``griddesk.engines.search``).
+
+Writes happen in the transaction that changes what an order is found by:
+intake (single and bulk), station findings, report submission, and a change
+of the customer's name, phone or address (``search_index_refresh``). The
+index is one ``OrderSearch`` row per order; PostgreSQL answers from a GIN
+index over ``string_to_array(tokens, ' ')``, SQLite from the FTS5 table
+``workorders_search_fts`` (rowid = order id, the unicode61 tokenizer: every
+token is one term). Both implement the same semantics — a document matches a
+clause when it holds all of the clause's tokens — so both databases return the
+same orders (tests/api/test_search.py compares them with the engine's
+reference ``matches``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
+
+from griddesk.engines import search as engine
+from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES
+from griddesk.organisation.access import Actor
+
+from .models import OrderSearch, Report, StationTask, WorkOrder
+
+FTS_TABLE = "workorders_search_fts"
+
+
+def document(order: WorkOrder, customer: Any, *, extra_texts: Sequence[str] = ()) -> engine.Document:
+    """The order as the search sees it (``customer`` may be None)."""
+    numbers: list[tuple[engine.Field, str]] = [(engine.Field.NUMBER, order.number)]
+    if order.external_id:
+        numbers.append((engine.Field.EXTERNAL_ID, order.external_id))
+    names: list[str] = []
+    phones: list[str] = [order.contact_phone] if order.contact_phone else []
+    addresses: list[str] = []
+    if customer is not None:
+        numbers.append((engine.Field.ACCOUNT, customer.account_no))
+        names.append(customer.name)
+        if customer.phone:
+            phones.append(customer.phone)
+        if customer.address:
+            addresses.append(customer.address)
+    return engine.Document(
+        texts=[t for t in (order.title, order.content, order.remedy_sought, *extra_texts) if t],
+        names=names,
+        phones=phones,
+        addresses=addresses,
+        numbers=numbers,
+        confidential=order.anonymous,
+    )
+
+
+def search_index_write(*, entries: Iterable[tuple[int, str]], model: Any = OrderSearch) -> None:
+    """Store (order id, tokens) pairs, replacing what these orders had."""
+    rows = list(entries)
+    if not rows:
+        return
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        model.objects.filter(order_id__in=[pk for pk, _t in chunk]).delete()
+    model.objects.bulk_create([model(order_id=pk, tokens=t) for pk, t in rows], batch_size=500)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            for start in range(0, len(rows), 400):
+                chunk = rows[start:start + 400]
+                cur.execute(
+                    f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", [pk for pk, _t in chunk]
+                )
+                cur.execute(
+                    f"INSERT INTO {FTS_TABLE} (rowid, tokens) VALUES {', '.join(['(%s, %s)'] * len(chunk))}",
+                    [v for pair in chunk for v in pair],
+                )
+
+
+def search_index_rebuild(*, models: Any = None, batch: int = 5000, progress: Any = None, after_id: int = 0) -> int:
+    """(Re)index every order, in id order, ``batch`` at a time; returns the
+    count. ``models``: a migration's app registry (the migration backfills
+    with it; only fields that exist at that migration are read). ``after_id``:
+    only orders with a greater id (a bulk load indexes what it added)."""
+    from django.apps import apps as live
+
+    registry = models or live
+    wo_model = registry.get_model("workorders", "WorkOrder")
+    report_model = registry.get_model("workorders", "Report")
+    task_model = registry.get_model("workorders", "StationTask")
+    search_model = registry.get_model("workorders", "OrderSearch")
+    last, total = after_id, 0
+    fields = (
+        "pk", "number", "external_id", "title", "content", "remedy_sought", "contact_phone", "anonymous",
+        "customer__account_no", "customer__name", "customer__phone", "customer__address",
+    )
+    while True:
+        rows = list(wo_model.objects.filter(pk__gt=last).order_by("pk").values_list(*fields)[:batch])
+        if not rows:
+            return total
+        ids = [r[0] for r in rows]
+        last = ids[-1]
+        texts: dict[int, list[str]] = {pk: [] for pk in ids}
+        lo, hi = ids[0], ids[-1]
+        for oid, f, r, m in report_model.objects.filter(order_id__gte=lo, order_id__lte=hi).values_list(
+            "order_id", "findings", "responsibility", "rectification"
+        ):
+            texts.setdefault(oid, []).extend((f, r, m))
+        for oid, f in task_model.objects.filter(order_id__gte=lo, order_id__lte=hi).exclude(findings="").values_list(
+            "order_id", "findings"
+        ):
+            texts.setdefault(oid, []).append(f)
+        entries = []
+        for pk, number, ext, title, content, remedy, contact, anonymous, account, name, phone, address in rows:
+            numbers: list[tuple[engine.Field, str]] = [(engine.Field.NUMBER, number)]
+            if ext:
+                numbers.append((engine.Field.EXTERNAL_ID, ext))
+            if account:
+                numbers.append((engine.Field.ACCOUNT, account))
+            doc = engine.Document(
+                texts=[t for t in (title, content, remedy, *texts[pk]) if t],
+                names=[name] if name else [],
+                phones=[p for p in (contact, phone) if p],
+                addresses=[address] if address else [],
+                numbers=numbers,
+                confidential=anonymous,
+            )
+            entries.append((pk, engine.document_tokens(doc)))
+        search_index_write(entries=entries, model=search_model)
+        total += len(entries)
+        if progress is not None:
+            progress(total)
+
+
+def search_index_orders(orders: Iterable[WorkOrder]) -> None:
+    """Index new orders from what is in memory (intake: no texts beyond the
+    order's own yet)."""
+    search_index_write(
+        entries=[(o.pk, engine.document_tokens(document(o, o.customer if o.customer_id else None))) for o in orders]
+    )
+
+
+def search_index_refresh(*, order_ids: Iterable[int]) -> None:
+    """Recompute these orders' entries from the database (after findings, a
+    report, or a change to their customer)."""
+    ids = list(dict.fromkeys(order_ids))
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        orders = list(WorkOrder.objects.filter(pk__in=chunk).select_related("customer"))
+        texts: dict[int, list[str]] = {pk: [] for pk in chunk}
+        for oid, f, r, m in Report.objects.filter(order_id__in=chunk).values_list(
+            "order_id", "findings", "responsibility", "rectification"
+        ):
+            texts[oid].extend((f, r, m))
+        for oid, f in StationTask.objects.filter(order_id__in=chunk).exclude(findings="").values_list("order_id", "findings"):
+            texts[oid].append(f)
+        search_index_write(
+            entries=[(o.pk, engine.document_tokens(document(o, o.customer, extra_texts=texts[o.pk]))) for o in orders]
+        )
+
+
+def search_plan(actor: Actor, query: str) -> engine.Plan:
+    return engine.plan(
+        query, personal=actor.role in PII_ROLES, confidential=actor.role in CONFIDENTIAL_PII_ROLES
+    )
+
+
+def search_filter(qs: QuerySet[WorkOrder], p: engine.Plan) -> QuerySet[WorkOrder]:
+    """``qs`` narrowed to the orders matching the plan."""
+    if not p.clauses:
+        return qs.none()
+    if connection.vendor == "postgresql":
+        cond = " OR ".join("string_to_array(tokens, ' ') @> %s::text[]" for _c in p.clauses)
+        sql = f"SELECT order_id FROM {OrderSearch._meta.db_table} WHERE {cond}"
+        return qs.filter(pk__in=RawSQL(sql, [list(c.tokens) for c in p.clauses]))
+    expr = " OR ".join("(" + " AND ".join(f'"{t}"' for t in c.tokens) + ")" for c in p.clauses)
+    return qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expr]))
+
+
+_FIELD_LABELS = {
+    "numbers": _("order number, 95598 id or account number"),
+    engine.Field.PHONE: _("phone number"),
+    engine.Field.PHONE_TAIL: _("last four digits of a phone"),
+    engine.Field.NAME: _("customer name"),
+    engine.Field.ADDRESS: _("address"),
+    engine.Field.TEXT: _("content and report text"),
+}
+_NUMBER_FIELDS = frozenset({engine.Field.NUMBER, engine.Field.EXTERNAL_ID, engine.Field.ACCOUNT})
+
+
+def search_summary(p: engine.Plan, actor: Actor) -> dict[str, Any]:
+    """What was searched, in words (the "nothing found" message names it)."""
+    keys: list[Any] = []
+    for f in p.searched:
+        key = "numbers" if f in _NUMBER_FIELDS else f
+        if key not in keys:
+            keys.append(key)
+    return {
+        "query": p.query,
+        "too_short": p.too_short,
+        "personal": p.personal,
+        "personal_allowed": actor.role in PII_ROLES,
+        "searched": [str(_FIELD_LABELS[k]) for k in keys],
+        "min_chars": engine.MIN_QUERY_CHARS,
+    }
