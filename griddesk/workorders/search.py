@@ -5,7 +5,7 @@ Writes happen in the transaction that changes what an order is found by:
 intake (single and bulk), station findings, report submission, and a change
 of the customer's name, phone or address (``search_index_refresh``). The
 index is one ``OrderSearch`` row per order; PostgreSQL answers from a GIN
-index over ``string_to_array(tokens, ' ')``, SQLite from the FTS5 table
+index over its generated column ``grams`` (``string_to_array(tokens, ' ')``), SQLite from the FTS5 table
 ``workorders_search_fts`` (rowid = order id, the unicode61 tokenizer: every
 token is one term). Both implement the same semantics — a document matches a
 clause when it holds all of the clause's tokens — so both databases return the
@@ -29,6 +29,8 @@ from griddesk.organisation.access import Actor
 from .models import OrderSearch, Report, StationTask, WorkOrder
 
 FTS_TABLE = "workorders_search_fts"
+#: PostgreSQL: up to this many matches are fetched as ids first (search_filter).
+CANDIDATE_CAP = 20_000
 
 
 def document(order: WorkOrder, customer: Any, *, extra_texts: Sequence[str] = ()) -> engine.Document:
@@ -171,9 +173,21 @@ def search_filter(qs: QuerySet[WorkOrder], p: engine.Plan) -> QuerySet[WorkOrder
     if not p.clauses:
         return qs.none()
     if connection.vendor == "postgresql":
-        cond = " OR ".join("string_to_array(tokens, ' ') @> %s::text[]" for _c in p.clauses)
+        cond = " OR ".join("grams @> %s::text[]" for _c in p.clauses)
         sql = f"SELECT order_id FROM {OrderSearch._meta.db_table} WHERE {cond}"
-        return qs.filter(pk__in=RawSQL(sql, [list(c.tokens) for c in p.clauses]))
+        params = [list(c.tokens) for c in p.clauses]
+        # Two steps: the index's matches first (at most CANDIDATE_CAP ids).
+        # As one semi-join PostgreSQL walks the queue's (deadline, id) index
+        # hoping for 25 matches and, for a phone that matches 3 orders, probes
+        # every order (benchmarks/search.py: 1.7 s at 20k orders). A query that
+        # matches more orders than the cap is common enough for that walk to
+        # end soon; it keeps the semi-join.
+        with connection.cursor() as cur:
+            cur.execute(f"{sql} LIMIT {CANDIDATE_CAP + 1}", params)
+            ids = [r[0] for r in cur.fetchall()]
+        if len(ids) <= CANDIDATE_CAP:
+            return qs.filter(pk__in=ids)
+        return qs.filter(pk__in=RawSQL(sql, params))
     expr = " OR ".join("(" + " AND ".join(f'"{t}"' for t in c.tokens) + ")" for c in p.clauses)
     return qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expr]))
 
