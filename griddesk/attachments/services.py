@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
-from griddesk.engines.workflow import Role, State
+from griddesk.engines.workflow import State
 from griddesk.organisation.access import Actor
 from griddesk.workorders.models import WorkOrder
 from griddesk.workorders.selectors import work_orders_visible_to
