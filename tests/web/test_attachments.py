@@ -89,3 +89,12 @@ def test_station_findings_and_photos_carry_over_into_the_report_form(web, order_
     other = Attachment.objects.get(filename="其它.png")
     assert f"/api/v1/attachments/{station_photo.pk}/thumbnail" in form
     assert f"/api/v1/attachments/{other.pk}/thumbnail" not in form
+
+
+def test_photo_with_gps_but_no_time_shows_only_the_position(web, order_in, media) -> None:
+    order = order_in("received")
+    assert _post(web, "agent", order.number, "a.jpg", files.jpeg(gps=(-33.8688, 151.2093))).status_code == 302
+    page = web("agent").get(f"/orders/{order.number}/").content.decode()
+    exif = re.search(r'<div class="exif"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert '<span class="exif-gps">-33.86880, 151.20930</span>' in exif
+    assert "exif-time" not in exif and "·" not in exif
