@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "griddesk.opinion",
     "griddesk.satisfaction",
     "griddesk.assessment",
+    "griddesk.attachments",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded files (attachments): the local disk under var/media by default;
+# GRIDDESK_STORAGE=s3 stores them in S3-compatible object storage (django-storages).
+MEDIA_ROOT = Path(os.environ.get("GRIDDESK_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"  # never served directly: downloads go through the API (visibility, log)
+if os.environ.get("GRIDDESK_STORAGE", "local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["GRIDDESK_S3_BUCKET"],
+            "endpoint_url": os.environ.get("GRIDDESK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("GRIDDESK_S3_REGION") or None,
+            "access_key": os.environ.get("GRIDDESK_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("GRIDDESK_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("GRIDDESK_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("GRIDDESK_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Request bodies: the bulk endpoint takes up to 1,000 orders; anything larger is
 # refused with 413 by RequestTooBigMiddleware rather than a bare 400 page.

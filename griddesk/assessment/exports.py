@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from griddesk.attachments.models import Attachment
+from griddesk.attachments.selectors import attachments_of
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 
 
@@ -98,7 +100,19 @@ def archive_jsonl(orders: Iterable[WorkOrder]) -> Iterable[str]:
             {"at": c.at.isoformat(), "note": c.note, "data": c.data, "actor": c.actor.get_username() if c.actor else None}
             for c in o.archive_corrections.select_related("actor").order_by("at", "pk")
         ]
-        yield json.dumps({**_order_dict(o), "events": events, "corrections": corrections}, ensure_ascii=False) + "\n"
+        attachments = [_attachment_dict(a) for a in attachments_of(o)]
+        yield json.dumps(
+            {**_order_dict(o), "events": events, "corrections": corrections, "attachments": attachments}, ensure_ascii=False
+        ) + "\n"
+
+
+def _attachment_dict(a: Attachment) -> dict[str, Any]:
+    """An attachment's record in the archive (the file stays in storage, named by its SHA-256)."""
+    return {
+        "filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "stage": a.stage,
+        "note": a.note, "uploaded_by": a.uploaded_by_name, "uploaded_at": a.created_at.isoformat(),
+        "taken_at": a.taken_at.isoformat() if a.taken_at else None, "gps_lat": a.gps_lat, "gps_lon": a.gps_lon,
+    }
 
 
 def archive_xlsx(orders: Sequence[WorkOrder]) -> bytes:
@@ -114,7 +128,15 @@ def archive_xlsx(orders: Sequence[WorkOrder]) -> bytes:
         for e in WorkOrderEvent.objects.filter(order=o).order_by("seq"):
             event_rows.append([o.number, e.seq, e.action, e.at.isoformat(), e.actor_name, e.from_state, e.to_state, e.note])
     ev_header = [_("Number"), _("Seq"), _("Action"), _("At"), _("Actor"), _("From"), _("To"), _("Note")]
-    return xlsx([(_("Orders"), header, rows), (_("Events"), ev_header, event_rows)])
+    at_header = [_("Number"), _("File name"), _("Content type"), _("Size"), "SHA-256", _("Stage"), _("Uploaded by"),
+                 _("Uploaded at"), _("Taken at"), _("Latitude"), _("Longitude")]
+    at_rows = [
+        [o.number, *(d[k] for k in ("filename", "content_type", "size", "sha256", "stage", "uploaded_by", "uploaded_at",
+                                     "taken_at", "gps_lat", "gps_lon"))]
+        for o in orders
+        for d in map(_attachment_dict, attachments_of(o))
+    ]
+    return xlsx([(_("Orders"), header, rows), (_("Events"), ev_header, event_rows), (_("Attachments"), at_header, at_rows)])
 
 
 def monthly_pdf(*, title: str, card: dict[str, Any], pareto: list[dict[str, Any]], trend: list[dict[str, Any]]) -> bytes:

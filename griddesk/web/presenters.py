@@ -172,7 +172,16 @@ def _initial(action: str, name: str, order: WorkOrder) -> Any:
         return order.grade or order.suggested_grade or ""
     if action == Action.GRADE and name == "complexity":
         return order.suggested_complexity or order.complexity
+    if action == Action.SUBMIT_REPORT and name == "findings":
+        return station_findings_text(order)
     return [] if name in ("departments", "stations") else ""
+
+
+def station_findings_text(order: WorkOrder) -> str:
+    """The stations' returned findings, one paragraph per station: where the
+    report form's findings start (the lead department edits them)."""
+    tasks = order.station_tasks.filter(state=StationTask.TaskState.DONE).exclude(findings="").select_related("station")
+    return "\n\n".join(f"{t.station.name}：{t.findings}" for t in tasks.order_by("pk"))
 
 
 def _field_spec(action: str, name: str, f: serializers.Field, order: WorkOrder, actor: Actor) -> FieldSpec | None:

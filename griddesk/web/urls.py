@@ -8,4 +8,5 @@ urlpatterns = [
     path("orders/new/", views.order_new, name="order-new"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/actions/", views.order_act, name="order-act"),
+    path("orders/<str:number>/attachments/", views.order_attach, name="order-attach"),
 ]

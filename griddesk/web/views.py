@@ -16,6 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from griddesk.attachments import selectors as attachment_selectors
+from griddesk.attachments import services as attachment_services
+from griddesk.attachments.inspection import ACCEPT
+from griddesk.attachments.models import Kind, Stage
 from griddesk.common.errors import InvalidInput, ServiceError
 from griddesk.customers.models import CustomerCategory
 from griddesk.customers.services import pii_access_log
@@ -103,8 +107,55 @@ def _render_detail(
         "switch_next": reverse("web:order", kwargs={"number": order.number}),
         "stage_label": presenters.stage_label(order.stage),
         **presenters.order_parts(order),
+        **_attachment_parts(actor, order),
     }
     return render(request, "web/order_detail.html", context, status=status)
+
+
+def _attachment_parts(actor: Actor, order: WorkOrder, upload_error: str = "") -> dict[str, Any]:
+    attachments = list(attachment_selectors.attachments_of(order))
+    return {
+        "attachments": attachments,
+        # The report form shows what the stations photographed.
+        "station_photos": [a for a in attachments if a.stage == Stage.STATION_FINDINGS and a.kind == Kind.IMAGE],
+        "may_attach": attachment_selectors.may_upload(actor, order),
+        "attachment_stages": Stage.choices,
+        "attachment_stage_default": _default_stage(actor, order),
+        "attachment_accept": ACCEPT,
+    }
+
+
+def _default_stage(actor: Actor, order: WorkOrder) -> str:
+    """The stage an upload most likely documents, from the order's state and the role."""
+    if actor.role == workflow.Role.STATION_INVESTIGATOR:
+        return Stage.STATION_FINDINGS
+    if order.state in ("investigating", "reported"):
+        return Stage.REPORT
+    if order.state in ("fed_back", "visited", "assessed"):
+        return Stage.RETURN_VISIT
+    return Stage.ORDER
+
+
+@login_required
+@require_POST
+def order_attach(request: HttpRequest, number: str) -> HttpResponse:
+    """Upload from the order page (the API's service; errors shown on the page)."""
+    actor = _actor(request)
+    order = _order_or_404(actor, number)
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, _("Choose a file to attach."))
+        return _render_detail(request, actor, order, status=400)
+    try:
+        a = attachment_services.attachment_upload(
+            actor=actor, number=number, file=f, filename=f.name or "",
+            stage=request.POST.get("stage", ""), note=request.POST.get("note", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return _render_detail(request, actor, order, status=exc.status_code)
+    messages.success(request, _("Attached “%(name)s”.") % {"name": a.filename})
+    return redirect(reverse("web:order", kwargs={"number": number}) + "#attachments")
 
 
 @login_required

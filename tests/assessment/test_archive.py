@@ -96,7 +96,8 @@ def test_archive_export_jsonl_and_xlsx(archived, client_for):
     r = client_for("manager").get("/api/v1/archive/export/", {"period": period, "export": "xlsx"})
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
-    orders, events = wb.worksheets
+    orders, events, attachments = wb.worksheets
+    assert attachments.max_row == 1  # header only: no attachments here
     assert [row[0].value for row in orders.iter_rows(min_row=2)] == [a.number, b.number]
     assert events.max_row - 1 == sum(len(x["events"]) for x in lines)
     assert client_for("manager").get("/api/v1/archive/export/", {"period": period, "export": "pdf"}).status_code == 400
