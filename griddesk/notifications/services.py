@@ -160,13 +160,14 @@ def _sync() -> bool:
 
 def _enqueue(delivery_id: int, delay: timedelta | None = None) -> None:
     from django_q.models import Schedule
-    from django_q.tasks import async_task, schedule
+    from django_q.tasks import schedule
 
     if delay and not _sync():
         schedule(SEND_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=timezone.now() + delay)
         return
-    # django-q2 reads its "sync" flag once at import; pass it explicitly so tests can switch it.
-    async_task(SEND_TASK, delivery_id, task_name=f"notify-{delivery_id}", sync=_sync())
+    from griddesk.common.queues import BACKGROUND, enqueue
+
+    enqueue(SEND_TASK, delivery_id, queue=BACKGROUND, task_name=f"notify-{delivery_id}")
 
 
 def retry_delay(attempts: int) -> timedelta:
