@@ -184,6 +184,14 @@ Q_CLUSTER = {
     },
 }
 
+# Bursts of notices (griddesk.notifications.services.DigestRule): per recipient
+# and kind at most `threshold` notices one by one per `window_minutes`; the rest
+# of the window become one digest notice, delivered once. threshold 0: off.
+GRIDDESK_NOTICE_DIGEST = {
+    "window_minutes": int(os.environ.get("GRIDDESK_DIGEST_WINDOW_MINUTES", 10)),
+    "threshold": int(os.environ.get("GRIDDESK_DIGEST_THRESHOLD", 20)),
+}
+
 # How far in the future a received_at may lie (clock skew between systems).
 GRIDDESK_FUTURE_TOLERANCE_SECONDS = 300
 GRIDDESK_BULK_MAX = 1000
