@@ -56,6 +56,7 @@ def run_cluster(name: str) -> int:
 @pytest.mark.django_db(transaction=True)  # the worker closes connections, as in a real cluster
 def test_import_runs_on_its_own_queue_ahead_of_a_burst_of_deliveries(org, settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    settings.GRIDDESK_NOTICE_DIGEST = {"window_minutes": 10, "threshold": 0}  # one delivery task per notice
     specialist = get_user_model().objects.get(username="specialist")
     burst = 60
     notices_create([
