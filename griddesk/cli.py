@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(rest: list[str]) -> int:
-    """Run the web server and, beside it, the django-q2 worker cluster that
-    executes background tasks (imports, scheduled jobs). Set
+    """Run the web server and, beside it, one django-q2 worker cluster per
+    queue (griddesk.common.queues: interactive — imports, index computations;
+    background — deliveries, recomputes, schedules). Set
     GRIDDESK_NO_WORKERS=1 when workers run elsewhere (several app servers)."""
     import signal
     import subprocess
@@ -36,7 +37,7 @@ def _serve(rest: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     workers = None
     if os.environ.get("GRIDDESK_NO_WORKERS") != "1":
-        workers = subprocess.Popen([sys.executable, "-m", "griddesk.cli", "qcluster"])
+        workers = _Workers()
     try:
         if "--prod" in rest:
             rest.remove("--prod")
@@ -59,6 +60,40 @@ def _serve(rest: list[str]) -> int:
                 workers.wait(10)
             except subprocess.TimeoutExpired:
                 workers.kill()
+
+
+class _Workers:
+    """One ``qcluster`` process per queue (``griddesk.common.queues.clusters``),
+    stopped together; ``Q_CLUSTER_NAME`` picks the cluster (and its
+    ``ALT_CLUSTERS`` settings) before django-q2 reads its configuration.
+    Offers the ``terminate`` / ``wait`` / ``kill`` of one ``Popen``."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        from griddesk.common.queues import clusters
+
+        self.procs = [
+            subprocess.Popen([sys.executable, "-m", "griddesk.cli", "qcluster"], env={**os.environ, "Q_CLUSTER_NAME": name})
+            for name in clusters()
+        ]
+
+    def terminate(self) -> None:
+        for p in self.procs:
+            p.terminate()
+
+    def kill(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for all of them (``timeout`` in total); ``TimeoutExpired`` as ``Popen.wait``."""
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        for p in self.procs:
+            p.wait(None if end is None else max(0.0, end - time.monotonic()))
 
 
 if __name__ == "__main__":

@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
 
 # Background work: django-q2 on the ORM broker (no extra server). See
 # docs/decisions/0003-task-queue.md. Set GRIDDESK_Q_SYNC=1 to run tasks inline.
+# Two queues (griddesk.common.queues, ADR 0021): this default cluster is the
+# background one (deliveries, recomputes, schedules); "interactive" (imports,
+# satisfaction-index computations) has its own workers so it never waits
+# behind a burst. `griddesk serve` starts a qcluster for each.
 Q_CLUSTER = {
     "name": "griddesk",
     "orm": "default",
@@ -191,6 +195,23 @@ Q_CLUSTER = {
     "catch_up": False,
     "sync": os.environ.get("GRIDDESK_Q_SYNC", "0") == "1",
     "label": "Django Q",
+    "ALT_CLUSTERS": {
+        "interactive": {
+            "workers": int(os.environ.get("GRIDDESK_Q_INTERACTIVE_WORKERS", 1)),
+            # An import may run up to an hour (imports.TASK_TIMEOUT_SECONDS sets it per task);
+            # a task is handed out again only after `retry` seconds.
+            "timeout": 3600,
+            "retry": 3660,
+        },
+    },
+}
+
+# Bursts of notices (griddesk.notifications.services.DigestRule): per recipient
+# and kind at most `threshold` notices one by one per `window_minutes`; the rest
+# of the window become one digest notice, delivered once. threshold 0: off.
+GRIDDESK_NOTICE_DIGEST = {
+    "window_minutes": int(os.environ.get("GRIDDESK_DIGEST_WINDOW_MINUTES", 10)),
+    "threshold": int(os.environ.get("GRIDDESK_DIGEST_THRESHOLD", 20)),
 }
 
 # How far in the future a received_at may lie (clock skew between systems).

@@ -83,18 +83,13 @@ def import_job_create(*, actor: Actor, filename: str, data: bytes, language: str
 
 
 def _enqueue(job_id: int) -> None:
-    from django_q.tasks import async_task
+    from griddesk.common.queues import INTERACTIVE, enqueue
 
-    # django-q2 reads its "sync" flag once at import; read it here so tests (and
-    # GRIDDESK_Q_SYNC) can switch it per run. With the ORM broker the queued task
+    # Someone waits for the import on screen: the interactive queue, never
+    # behind a burst of notices (ADR 0021). With the ORM broker the queued task
     # is part of the caller's transaction, so no worker sees it before the job row.
-    async_task(
-        "griddesk.imports.tasks.run_import",
-        job_id,
-        task_name=f"import-{job_id}",
-        timeout=TASK_TIMEOUT_SECONDS,
-        sync=bool(settings.Q_CLUSTER.get("sync", False)),
-    )
+    enqueue("griddesk.imports.tasks.run_import", job_id, queue=INTERACTIVE, task_name=f"import-{job_id}",
+            timeout=TASK_TIMEOUT_SECONDS)
 
 
 # ------------------------------------------------------------------ running a job

@@ -37,11 +37,22 @@ class Notification(models.Model):
     # Which insert created the row: lets a run find exactly the notices it
     # created (and deliver only those) after an ON CONFLICT DO NOTHING insert.
     run_token = models.CharField(max_length=32, blank=True, editable=False)
+    # A burst (services.DigestRule): past the threshold, a notice is folded into
+    # the digest notice of its recipient, kind and window — kept (it is what
+    # makes it exist once) but neither listed in the inbox nor delivered.
+    digest = models.ForeignKey(
+        "self", verbose_name=_("digest"), null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+    )
+    #: On a digest notice: how many notices it stands for (0 on ordinary ones).
+    digest_count = models.PositiveIntegerField(_("notices in digest"), default=0)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "read_at", "created_at"], name="notif_inbox")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "created_at"], name="notif_inbox"),
+            models.Index(fields=["recipient", "kind", "created_at"], name="notif_burst"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -78,9 +78,10 @@ class Audience:
 
 
 def inbox(user_id: int) -> QuerySet[Notification]:
-    """The user's notices, unread first, newest first."""
+    """The user's notices, unread first, newest first (a burst's notices as
+    their one digest)."""
     return (
-        Notification.objects.filter(recipient_id=user_id)
+        Notification.objects.filter(recipient_id=user_id, digest__isnull=True)
         .select_related("order")
         .annotate(is_read=ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField()))
         .order_by("is_read", "-created_at", "-id")
@@ -88,4 +89,4 @@ def inbox(user_id: int) -> QuerySet[Notification]:
 
 
 def unread_count(user_id: int) -> int:
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True, digest__isnull=True).count()

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from griddesk.common.errors import ServiceError
 from griddesk.workorders.models import LeadAssignment, WorkOrder
@@ -114,10 +115,36 @@ def render_stage(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
 # ------------------------------------------------------------------ creating
 
 
+@dataclass(frozen=True)
+class DigestRule:
+    """When a burst is collapsed: a recipient gets at most ``threshold`` notices
+    of one kind one by one per ``window`` (fixed windows, aligned to the epoch);
+    the rest of that window goes into one digest notice ("X 条…"), delivered
+    once when the window closes. ``threshold`` 0 turns digests off.
+    Settings: ``GRIDDESK_NOTICE_DIGEST = {"window_minutes", "threshold"}``."""
+
+    window: timedelta
+    threshold: int
+
+    def window_start(self, now: datetime) -> datetime:
+        epoch = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
+        return now - (now - epoch) % self.window
+
+
+def digest_rule() -> DigestRule:
+    conf = {**DIGEST_DEFAULTS, **(getattr(settings, "GRIDDESK_NOTICE_DIGEST", None) or {})}
+    return DigestRule(window=timedelta(minutes=float(conf["window_minutes"])), threshold=int(conf["threshold"]))
+
+
+DIGEST_DEFAULTS = {"window_minutes": 10, "threshold": 20}
+
+
 def notices_create(notices: Sequence[Notice]) -> list[Notification]:
     """Insert the notices that do not exist yet and queue their deliveries.
     Returns only the notifications this call created (safe under concurrent
-    or repeated runs: the unique key decides, the run token tells us who won)."""
+    or repeated runs: the unique key decides, the run token tells us who won).
+    Past the burst threshold (:class:`DigestRule`) new notices are folded
+    into their recipient's digest instead of being delivered one by one."""
     if not notices:
         return []
     token = uuid.uuid4().hex
@@ -138,20 +165,107 @@ def notices_create(notices: Sequence[Notice]) -> list[Notification]:
         keys = [n.dedupe_key for n in notices]
         for i in range(0, len(keys), 500):
             created.extend(Notification.objects.filter(dedupe_key__in=keys[i : i + 500], run_token=token))
-        now = timezone.now()
-        deliveries: list[Delivery] = []
-        for note in created:
-            deliveries.append(Delivery(notification=note, channel=Channel.INBOX, state=Delivery.State.SENT, sent_at=now))
-            deliveries.extend(Delivery(notification=note, channel=s.channel) for s in senders if s.channel != Channel.INBOX)
-        Delivery.objects.bulk_create(deliveries, batch_size=1000)
-        pending = list(
-            Delivery.objects.filter(notification__in=created, state=Delivery.State.PENDING).values_list("pk", flat=True)
-        ) if created else []
-        # The ORM broker stores the queued task in this same transaction, so no
-        # worker can see it before the delivery row exists.
-        for pk in pending:
-            _enqueue(pk)
+        created.sort(key=lambda n: n.pk)
+        single, digests = _fold_bursts(created, token)
+        _deliver(single, senders)
+        for digest in digests:
+            # Sent once the window closes, with the count it has by then.
+            _deliver([digest], senders, delay=max(timedelta(seconds=1), digest_window_end(digest) - timezone.now()))
     return created
+
+
+def _deliver(notes: Sequence[Notification], senders: Sequence[Any], delay: timedelta | None = None) -> None:
+    if not notes:
+        return
+    now = timezone.now()
+    deliveries: list[Delivery] = []
+    for note in notes:
+        deliveries.append(Delivery(notification=note, channel=Channel.INBOX, state=Delivery.State.SENT, sent_at=now))
+        deliveries.extend(Delivery(notification=note, channel=s.channel) for s in senders if s.channel != Channel.INBOX)
+    Delivery.objects.bulk_create(deliveries, batch_size=1000)
+    pending = Delivery.objects.filter(notification__in=list(notes), state=Delivery.State.PENDING).values_list("pk", flat=True)
+    # The ORM broker stores the queued task in this same transaction, so no
+    # worker can see it before the delivery row exists.
+    for pk in list(pending):
+        _enqueue(pk, delay=delay)
+
+
+def digest_window_end(digest: Notification) -> datetime:
+    rule = digest_rule()
+    return rule.window_start(digest.created_at) + rule.window
+
+
+def _fold_bursts(created: list[Notification], token: str) -> tuple[list[Notification], list[Notification]]:
+    """Split this call's new notices into those delivered one by one and those
+    folded into a digest. Returns ``(single, new digests)``: a digest created by
+    an earlier call of the same window already has its deliveries."""
+    rule = digest_rule()
+    if rule.threshold <= 0 or not created:
+        return created, []
+    start = rule.window_start(timezone.now())
+    groups: dict[tuple[int, str], list[Notification]] = {}
+    for note in created:
+        groups.setdefault((note.recipient_id, note.kind), []).append(note)
+    single: list[Notification] = []
+    new_digests: list[Notification] = []
+    for (recipient_id, kind), notes in groups.items():
+        earlier = (
+            Notification.objects.filter(recipient_id=recipient_id, kind=kind, created_at__gte=start, digest__isnull=True,
+                                        digest_count=0)
+            .exclude(run_token=token)
+            .count()
+        )
+        room = max(0, rule.threshold - earlier)
+        single.extend(notes[:room])
+        rest = notes[room:]
+        if not rest:
+            continue
+        digest, is_new = _digest_for(recipient_id, kind, start, token)
+        ids = [n.pk for n in rest]
+        for i in range(0, len(ids), 500):
+            Notification.objects.filter(pk__in=ids[i : i + 500]).update(digest=digest)
+        for n in rest:
+            n.digest = digest
+        digest.digest_count += len(rest)
+        digest.title, digest.body = render_digest(digest)
+        digest.save(update_fields=["digest_count", "title", "body"])
+        if is_new:
+            new_digests.append(digest)
+    return single, new_digests
+
+
+def _digest_for(recipient_id: int, kind: str, start: datetime, token: str) -> tuple[Notification, bool]:
+    """The window's digest notice for this recipient and kind, locked (created
+    if missing; the unique key makes concurrent runs share one)."""
+    key = f"digest:{kind}:{recipient_id}:{start.astimezone(dt_timezone.utc).isoformat()}"
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=recipient_id, kind=kind, title="", dedupe_key=key, run_token=token)],
+        ignore_conflicts=True,
+    )
+    digest = Notification.objects.select_for_update().get(dedupe_key=key)
+    return digest, digest.run_token == token and digest.digest_count == 0
+
+
+def render_digest(digest: Notification) -> tuple[str, str]:
+    """Title and body of a digest: the count, and the first order numbers."""
+    n = digest.digest_count
+    numbers = list(
+        Notification.objects.filter(digest=digest, order__isnull=False).order_by("pk").values_list("order__number", flat=True)[:10]
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        titles = {
+            Kind.WARNING: ngettext("%(count)d work order is nearing its deadline",
+                                   "%(count)d work orders are nearing their deadlines", n),
+            Kind.OVERDUE: ngettext("%(count)d work order is overdue", "%(count)d work orders are overdue", n),
+            Kind.ESCALATION: ngettext("Escalation: %(count)d work order is overdue",
+                                      "Escalation: %(count)d work orders are overdue", n),
+            Kind.URGED: ngettext("%(count)d work order was urged", "%(count)d work orders were urged", n),
+        }
+        title = titles.get(Kind(digest.kind)) or ngettext("%(count)d new notice", "%(count)d new notices", n)
+        body = _("Many notices of this kind arrived at once; they are collected here. Work orders: %(numbers)s") % {
+            "numbers": "、".join(numbers) + ("…" if n > len(numbers) else "")
+        } if numbers else _("Many notices of this kind arrived at once; they are collected here.")
+        return title % {"count": n}, body
 
 
 def _sync() -> bool:
@@ -160,13 +274,14 @@ def _sync() -> bool:
 
 def _enqueue(delivery_id: int, delay: timedelta | None = None) -> None:
     from django_q.models import Schedule
-    from django_q.tasks import async_task, schedule
+    from django_q.tasks import schedule
 
     if delay and not _sync():
         schedule(SEND_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=timezone.now() + delay)
         return
-    # django-q2 reads its "sync" flag once at import; pass it explicitly so tests can switch it.
-    async_task(SEND_TASK, delivery_id, task_name=f"notify-{delivery_id}", sync=_sync())
+    from griddesk.common.queues import BACKGROUND, enqueue
+
+    enqueue(SEND_TASK, delivery_id, queue=BACKGROUND, task_name=f"notify-{delivery_id}")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -247,6 +362,8 @@ def notification_mark_read(*, notification_id: int, user_id: int) -> Notificatio
     if note.read_at is None:
         note.read_at = timezone.now()
         note.save(update_fields=["read_at"])
+    if note.digest_count:
+        note.items.filter(read_at__isnull=True).update(read_at=note.read_at)
     return note
 
 

@@ -214,10 +214,14 @@ def _process(
                 newly_overdue.append(o.pk)
             title, body = render(Kind.OVERDUE, o)
             notices += [Notice(u, o.pk, Kind.OVERDUE, title, body, f"overdue:{o.number}:{dk}:{u}") for u in people]
+            # One notice per person for one deadline passing: before dispatch the
+            # people responsible are the specialists, who are also escalated to.
             title, body = render(Kind.ESCALATION, o)
+            told = set(people)
             notices += [
                 Notice(u, o.pk, Kind.ESCALATION, title, body, f"escalation:{o.number}:{dk}:{u}")
                 for u in audience.escalation(o.company.path)
+                if u not in told
             ]
             continue
         for t in thresholds:

@@ -32,6 +32,13 @@ def _require_analyst(actor: Actor) -> None:
         raise Forbidden(_("Your role may not see satisfaction figures."))
 
 
+def _require_index_computer(actor: Actor) -> None:
+    """Computing (or recomputing) the index costs a worker: the read-only leader
+    may read the stored index, not start computations."""
+    if actor.role not in selectors.INDEX_COMPUTE_ROLES:
+        raise Forbidden(_("Your role may not recompute the index."), code="index_compute_forbidden")
+
+
 # ------------------------------------------------------------------ return visits
 
 
@@ -233,25 +240,31 @@ class IndexApi(APIView):
         if segment:
             selectors.parse_segment(segment)
         label = period.label if period else ""
+        refresh = request.query_params.get("refresh") in ("1", "true")
+        if refresh:
+            _require_index_computer(actor)
         snap = selectors.latest_snapshot(q, period=label, segment=segment)
-        if snap is None or request.query_params.get("refresh") in ("1", "true"):
+        if snap is None or refresh:
             from .index import index_compute
 
             snap = index_compute(questionnaire=q, period=label, segment=segment, actor=actor)
         return Response(surveys.snapshot_dict(snap))
 
+    @extend_schema(description="Queue a computation (django-q2, interactive queue): 202 with the new pending snapshot, "
+                   "or 200 with the one already queued or running for the same questionnaire, period and segment. "
+                   "Administrators, managers and service specialists (403 `index_compute_forbidden` otherwise).")
     def post(self, request: Request) -> Response:
-        """Queue a background computation (django-q2); returns the pending snapshot."""
         actor = _actor(request)
         q = _questionnaire(actor, request.data.get("questionnaire"))
+        _require_index_computer(actor)
         period = selectors.parse_period(request.data.get("period"))
         segment = request.data.get("segment", "") or ""
         if segment:
             selectors.parse_segment(segment)
         from .index import index_queue
 
-        snap = index_queue(questionnaire=q, period=period.label if period else "", segment=segment)
-        return Response(surveys.snapshot_dict(snap), status=status.HTTP_202_ACCEPTED)
+        snap, created = index_queue(questionnaire=q, period=period.label if period else "", segment=segment)
+        return Response(surveys.snapshot_dict(snap), status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
 
 
 # ------------------------------------------------------------------ AHP and fuzzy evaluation

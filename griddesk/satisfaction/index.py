@@ -39,10 +39,11 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, F, QuerySet, TextField
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
@@ -291,22 +292,66 @@ def _fill(snap: IndexSnapshot) -> IndexSnapshot:
 
 @transaction.atomic
 def index_compute(*, questionnaire: Questionnaire, period: str = "", segment: str = "", actor: Actor | None = None) -> IndexSnapshot:
-    """Compute now and store the snapshot (state done, or failed with the engine's message)."""
-    snap = IndexSnapshot.objects.create(questionnaire=questionnaire, period=period, segment=segment)
+    """Compute now and store the snapshot (state done, or failed with the engine's message).
+    The row is inserted once, finished: it never counts as a queued computation."""
+    snap = IndexSnapshot(questionnaire=questionnaire, period=period, segment=segment)
     return _fill(snap)
 
 
-def index_queue(*, questionnaire: Questionnaire, period: str = "", segment: str = "") -> IndexSnapshot:
-    """Create a pending snapshot and compute it in the background (django-q2)."""
-    snap = IndexSnapshot.objects.create(questionnaire=questionnaire, period=period, segment=segment)
+#: A queued computation older than this is taken as lost (its task gave up or
+#: the worker died): it is marked failed and a new one is queued. The task's
+#: own limit is Q_CLUSTER timeout × max_attempts plus the retry waits.
+PENDING_STALE_AFTER = timedelta(minutes=30)
 
-    def enqueue() -> None:
-        from django_q.tasks import async_task
 
-        async_task("griddesk.satisfaction.tasks.compute_snapshot", snap.pk, task_name=f"satisfaction-index-{snap.pk}")
+def index_queue(*, questionnaire: Questionnaire, period: str = "", segment: str = "") -> tuple[IndexSnapshot, bool]:
+    """Queue a background computation (django-q2, interactive queue) and return
+    ``(snapshot, created)``. While one for the same questionnaire, period and
+    segment is queued or running, that one is returned (``created`` False)
+    instead of queuing another: the partial unique constraint
+    ``snapshot_one_pending`` decides between concurrent requests."""
+    for _attempt in range(3):
+        existing = _pending(questionnaire, period, segment)
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                snap = IndexSnapshot.objects.create(questionnaire=questionnaire, period=period, segment=segment)
+                pk = snap.pk
+                transaction.on_commit(lambda: _enqueue(pk))
+            return snap, True
+        except IntegrityError:
+            continue  # a concurrent request queued it first: return that one
+    raise RuntimeError("index_queue: no pending snapshot after three attempts")  # pragma: no cover
 
-    transaction.on_commit(enqueue)
-    return snap
+
+def _pending(questionnaire: Questionnaire, period: str, segment: str) -> IndexSnapshot | None:
+    """The queued or running computation, if any. No lock: the running task
+    holds its row's lock for the whole computation (``snapshot_run``)."""
+    snap = IndexSnapshot.objects.filter(
+        questionnaire=questionnaire, period=period, segment=segment, state=IndexSnapshot.SnapState.PENDING
+    ).first()
+    if snap is None or snap.created_at >= timezone.now() - PENDING_STALE_AFTER:
+        return snap
+    with transaction.atomic():
+        qs = IndexSnapshot.objects.filter(pk=snap.pk, state=IndexSnapshot.SnapState.PENDING)
+        skip = connection.features.has_select_for_update_skip_locked
+        stale = qs.select_for_update(skip_locked=skip).first()
+        if stale is None:
+            # Locked: a worker is computing it right now (or it just finished).
+            return qs.first()
+        stale.state = IndexSnapshot.SnapState.FAILED
+        stale.message = "abandoned: the background computation did not finish"
+        stale.save(update_fields=["state", "message"])
+        log.warning("index snapshot %s was pending since %s: marked failed", stale.pk, stale.created_at)
+    return None
+
+
+def _enqueue(snapshot_id: int) -> None:
+    from griddesk.common.queues import INTERACTIVE, enqueue
+
+    enqueue("griddesk.satisfaction.tasks.compute_snapshot", snapshot_id, queue=INTERACTIVE,
+            task_name=f"satisfaction-index-{snapshot_id}")
 
 
 def snapshot_run(*, snapshot_id: int) -> IndexSnapshot | None:

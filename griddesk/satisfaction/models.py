@@ -265,6 +265,15 @@ class IndexSnapshot(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["questionnaire", "period", "segment", "state"], name="snapshot_lookup")]
+        constraints = [
+            # At most one queued (pending) computation per questionnaire, period and segment:
+            # a second request gets the one already queued (satisfaction.index.index_queue).
+            models.UniqueConstraint(
+                fields=["questionnaire", "period", "segment"],
+                condition=models.Q(state="pending"),
+                name="snapshot_one_pending",
+            ),
+        ]
 
 
 class AhpWeighting(models.Model):

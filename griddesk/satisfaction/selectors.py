@@ -25,6 +25,8 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 _COMPANY_WIDE = frozenset({Role.MANAGER, Role.LEADER, Role.SERVICE_SPECIALIST})
 #: Roles that see satisfaction figures (rates, index, dashboard).
 ANALYST_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER, Role.SERVICE_SPECIALIST})
+#: Who may start an index computation: the analysts but the read-only leader.
+INDEX_COMPUTE_ROLES = ANALYST_ROLES - {Role.LEADER}
 
 
 def _company_orders(actor: Actor) -> QuerySet[WorkOrder] | None:

@@ -149,7 +149,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "snap": snap, "result": result, "chart_json": chart,
         "tables": exports.tables(q, result) if result else None,
         "months": selectors.response_periods(q),
-        "may_compute": actor.role.value in ("admin", "manager", "service_specialist") if actor.role else False,
+        "may_compute": actor.role in selectors.INDEX_COMPUTE_ROLES,
     })
 
 
@@ -157,7 +157,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def compute(request: HttpRequest) -> HttpResponse:
     actor = _analyst(request)
-    if actor is None or actor.role is None or actor.role.value == "leader":
+    if actor is None or actor.role not in selectors.INDEX_COMPUTE_ROLES:
         return _forbidden(request, _("Your role may not recompute the index."))
     q = selectors.questionnaires_visible_to(actor).filter(code=request.POST.get("questionnaire") or DEFAULT_CODE).first()
     if q is None:

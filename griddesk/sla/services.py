@@ -20,7 +20,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -129,18 +128,16 @@ def _schedule_recompute(actor: Actor, first: date, last: date, reason: str) -> N
 
 
 def enqueue_recompute(first: str | None = None, last: str | None = None, actor_id: int | None = None, reason: str = "") -> None:
-    from django_q.tasks import async_task
+    from griddesk.common.queues import BACKGROUND, enqueue
 
-    # django-q2 reads its "sync" flag once at import; pass it per call so tests
-    # (and GRIDDESK_Q_SYNC) can switch it.
-    async_task(
+    enqueue(
         RECOMPUTE_TASK,
+        queue=BACKGROUND,
         first=first,
         last=last,
         actor_id=actor_id,
         reason=reason,
         task_name=f"sla-recompute-{first}-{last}",
-        sync=bool(settings.Q_CLUSTER.get("sync", False)),
     )
 
 
@@ -885,15 +882,15 @@ def _schedule_rules_recompute(actor: Any, order_types: list[str] | None, reason:
 
 
 def enqueue_rules_recompute(order_types: list[str] | None = None, actor_id: int | None = None, reason: str = "") -> None:
-    from django_q.tasks import async_task
+    from griddesk.common.queues import BACKGROUND, enqueue
 
-    async_task(
+    enqueue(
         RULES_RECOMPUTE_TASK,
+        queue=BACKGROUND,
         order_types=order_types,
         actor_id=actor_id,
         reason=reason,
         task_name="sla-recompute-rules",
-        sync=bool(settings.Q_CLUSTER.get("sync", False)),
     )
 
 

@@ -121,8 +121,8 @@ def test_index_failure_is_reported_and_queue_runs(org, client_for, django_captur
     calls = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: calls.append(a))
     with django_capture_on_commit_callbacks(execute=True):
-        pending = index_queue(questionnaire=q)
-    assert pending.state == "pending" and calls == [("griddesk.satisfaction.tasks.compute_snapshot", pending.pk)]
+        pending, created = index_queue(questionnaire=q)
+    assert created and pending.state == "pending" and calls == [("griddesk.satisfaction.tasks.compute_snapshot", pending.pk)]
     q.bootstrap = 0
     q.save()
     demo_responses_create(n=150, seed=3)
