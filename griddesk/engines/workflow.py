@@ -189,6 +189,17 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.LEADER: frozenset(),
 }
 
+#: Order types taken in without a way to reach a customer: a public-opinion
+#: prevention order answers a story, not a caller. Every other type gets a
+#: return visit, so it needs a customer (or is marked anonymous).
+NO_CONTACT_TYPES: frozenset[str] = frozenset({"public_opinion"})
+
+
+def contact_required(*, order_type: str, has_customer: bool, has_phone: bool, anonymous: bool) -> bool:
+    """Whether an intake lacks the contact its return visit will need."""
+    return order_type not in NO_CONTACT_TYPES and not anonymous and not has_customer and not has_phone
+
+
 #: Roles that may create (take in) work orders.
 INTAKE_ROLES: frozenset[Role] = frozenset({Role.AGENT_95598, Role.SERVICE_SPECIALIST, Role.ADMIN})
 

@@ -287,6 +287,17 @@ def _facts(order: WorkOrder) -> grading.OrderFacts:
     )
 
 
+def _require_contact(data: IntakeData) -> None:
+    if workflow.contact_required(
+        order_type=data.type, has_customer=data.customer is not None,
+        has_phone=bool(data.customer and data.customer.phone), anonymous=data.anonymous,
+    ):
+        raise InvalidInput(
+            _("This order will get a return visit: give the customer (account number and phone) or mark it anonymous."),
+            code="contact_required", field="customer",
+        )
+
+
 def _require_intake_role(actor: Actor) -> None:
     if actor.role not in workflow.INTAKE_ROLES:
         raise Forbidden(_("Your role may not take in work orders."))
@@ -387,6 +398,7 @@ def work_order_intake(
         if existing is not None:
             return existing, False
     department = _intake_department(actor)
+    _require_contact(data)
     ctx = _IntakeContext([data])
     ctx.category(data.category)  # an unknown category is refused before a number is reserved
     day = timezone.localdate(data.received_at).strftime("%Y%m%d")
@@ -484,6 +496,7 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
     accepted: list[tuple[int, IntakeData]] = []
     for i, data in candidates:
         try:
+            _require_contact(data)
             ctx.category(data.category)
         except InvalidInput as exc:
             results.append(BulkResult(index=i, status="error", errors=_field_errors(exc)))
