@@ -230,6 +230,25 @@ def role_may(role: Role, action: Action) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
 
 
+#: Actions that do not by themselves make an order "waiting for me": recording
+#: an urge, stopping or restarting the clock, ending it early, sending a report
+#: back, reopening a finished one.
+SIDE_ACTIONS: frozenset[Action] = frozenset(
+    {Action.URGE, Action.SUSPEND, Action.RESUME, Action.INVALIDATE, Action.MERGE, Action.REOPEN, Action.RETURN_REPORT}
+)
+
+
+def todo_states(role: Role) -> frozenset[State]:
+    """The states in which an order waits for this role's next step (待我处理):
+    the sources of the role's main actions (before scope checks)."""
+    return frozenset(
+        state
+        for action in ROLE_ACTIONS.get(role, frozenset())
+        if action not in SIDE_ACTIONS
+        for state in TRANSITIONS[action].sources
+    )
+
+
 def check(action: Action, state: State, target: State | None = None) -> State:
     """Validate ``action`` from ``state`` and return the target state.
 

@@ -33,7 +33,11 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("yes", _("Overdue only")), ("no", _("Not overdue"))],
     )
-    q = forms.CharField(label=_("Search"), required=False, max_length=64)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("Number, account, phone, name, address or text"), "type": "search"}),
+    )
+    todo = forms.BooleanField(label=_("Waiting for me"), required=False)
 
     def filters(self) -> dict[str, Any]:
         """The selector's filter dict; invalid inputs are ignored, not fatal."""
@@ -41,8 +45,8 @@ class QueueFilterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         state = data.get("state") or ""
         out: dict[str, Any] = {}
-        if state == "all":
-            pass
+        if state == "all" or (not state and data.get("q")):
+            pass  # a search looks at closed orders too
         elif state:
             out["state"] = state
         else:
@@ -55,6 +59,8 @@ class QueueFilterForm(forms.Form):
             out["overdue"] = data["overdue"] == "yes"
         if data.get("q"):
             out["q"] = data["q"].strip()
+        if data.get("todo"):
+            out["todo"] = True
         return out
 
 

@@ -47,6 +47,10 @@ def _can_intake(actor: Actor) -> bool:
 # ------------------------------------------------------------------ queue
 
 
+#: Orders shown in the queue's "waiting for me" block (all of them: ?todo=1).
+TODO_SHOWN = 10
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -65,12 +69,18 @@ def queue(request: HttpRequest) -> HttpResponse:
             )
     params = request.GET.copy()
     params.pop("page", None)
+    todo = None
+    if not request.GET:  # the plain queue opens with what waits for me
+        todo_qs = selectors.queue_order(
+            selectors.todo_filter(selectors.work_order_list(actor), actor).select_related("category__parent")
+        )
+        todo = {"count": todo_qs.count(), "orders": list(todo_qs[:TODO_SHOWN])}
     return render(
         request,
         "web/queue.html",
         {
             "form": form, "page": page, "query": params.urlencode(), "can_intake": _can_intake(actor), "actor": actor,
-            "search": search.search_summary(plan, actor) if plan is not None else None,
+            "search": search.search_summary(plan, actor) if plan is not None else None, "todo": todo,
         },
     )
 

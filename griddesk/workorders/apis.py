@@ -60,6 +60,8 @@ class _ListFilters(serializers.Serializer):
     received_from = serializers.DateTimeField(required=False)
     received_to = serializers.DateTimeField(required=False)
     q = serializers.CharField(required=False)
+    # 待我处理: only the orders waiting for my next step
+    todo = serializers.BooleanField(required=False, default=False)
     # Drill-down filters (assessment scorecards)
     company = serializers.CharField(required=False)
     within = serializers.CharField(required=False)
@@ -90,7 +92,7 @@ class _ListFilters(serializers.Serializer):
 _FILTER_NAMES = frozenset(_ListFilters._declared_fields)
 
 _LIST_PARAMS = (
-    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page",
+    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "todo", "page",
     "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
     "assessed", "on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied", "visit_outcome", "handler",
     "assessed_department", "assessed_station", "ordering", "count",

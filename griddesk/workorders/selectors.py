@@ -50,6 +50,25 @@ def work_orders_visible_to(actor: Actor) -> QuerySet[WorkOrder]:
     return qs.filter(condition)
 
 
+def todo_filter(qs: QuerySet[WorkOrder], actor: Actor) -> QuerySet[WorkOrder]:
+    """Orders on which ``actor`` can take a main step now (待我处理): of those
+    they see, the ones in a state their role acts on (``workflow.todo_states``);
+    a station only its orders with an open task for it."""
+    if actor.role is None:
+        return qs.none()
+    states = [s.value for s in workflow.todo_states(actor.role)]
+    if not states:
+        return qs.none()
+    qs = qs.filter(state__in=states)
+    if actor.role == Role.STATION_INVESTIGATOR:
+        qs = qs.filter(
+            Exists(StationTask.objects.filter(order=OuterRef("pk"), station=actor.department, state=StationTask.TaskState.OPEN))
+        )
+    elif actor.role == Role.LEAD_HANDLER:
+        qs = qs.filter(Exists(LeadAssignment.objects.filter(order=OuterRef("pk"), department=actor.department)))
+    return qs
+
+
 def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -> QuerySet[WorkOrder]:
     """Orders by deadline (earliest first, no deadline last), then id — the order
     the (deadline_at, id) index walks, so a page of 1M orders stays cheap. No
@@ -77,6 +96,8 @@ def work_order_list(actor: Actor, *, filters: dict[str, object] | None = None) -
         qs = qs.filter(received_at__gte=f["received_from"])
     if f.get("received_to"):
         qs = qs.filter(received_at__lt=f["received_to"])
+    if f.get("todo"):
+        qs = todo_filter(qs, actor)
     if f.get("q"):
         from .search import search_filter, search_plan
 

@@ -107,3 +107,14 @@ def test_who_may_suspend():
     may = {r for r in Role if workflow.role_may(r, Action.SUSPEND)}
     assert may == {Role.LEAD_HANDLER, Role.MANAGER, Role.ADMIN}
     assert may == {r for r in Role if workflow.role_may(r, Action.RESUME)}
+
+
+def test_todo_states_follow_each_roles_main_actions():
+    from griddesk.engines.workflow import Role, State, todo_states
+
+    assert todo_states(Role.AGENT_95598) == {State.RECEIVED}
+    assert todo_states(Role.SERVICE_SPECIALIST) == {State.FORWARDED, State.GRADED, State.FED_BACK}
+    assert todo_states(Role.LEAD_HANDLER) == {State.DISPATCHED, State.INVESTIGATING, State.REPORTED}
+    assert todo_states(Role.STATION_INVESTIGATOR) == {State.INVESTIGATING}
+    assert todo_states(Role.MANAGER) == {State.REPORTED, State.VISITED, State.ASSESSED}
+    assert todo_states(Role.LEADER) == frozenset()
