@@ -22,13 +22,31 @@ def _endpoints() -> list[tuple[str, str, Any]]:
     out = []
     for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
         if path.startswith("/api/v1/"):
-            out.append((re.sub(r"\{[^}]+\}", "1", path), method, getattr(callback, "cls", None)))
+            out.append((path, method, getattr(callback, "cls", None)))
     return sorted(set(out), key=lambda e: (e[0], e[1]))
 
 
 ENDPOINTS = _endpoints()
 WRITES = [(p, m, cls) for p, m, cls in ENDPOINTS if m in ("POST", "PUT", "PATCH")]
 NON_LIST = [(p, m, cls) for p, m, cls in WRITES if not getattr(cls, "json_list_body", False)]
+
+
+@pytest.fixture
+def fill(org: Any, make_order: Any, client_for: Any) -> Any:
+    """Path templates → paths to real objects, so the walk reaches the views' parsing and serializers."""
+    from griddesk.satisfaction import defaults
+
+    from tests.opinion.conftest import item_payload
+
+    order = make_order()
+    item = client_for("specialist").post("/api/v1/opinion/items/", item_payload(), format="json").json()
+    values = {"number": order["number"], "account_no": "3300112233", "code": defaults.DEFAULT_CODE,
+              "year": "2027", "day": "2027-01-04", "story_id": str(item["story"])}
+
+    def run(template: str) -> str:
+        return re.sub(r"\{([^}]+)\}", lambda m: values.get(m.group(1), "1"), template)
+
+    return run
 
 
 def _send(client: Any, method: str, path: str, body: str) -> Any:
@@ -49,12 +67,12 @@ def _assert_error(r: Any, *codes: str) -> dict[str, Any]:
 def test_the_walk_covers_the_api() -> None:
     paths = {p for p, _m, _c in WRITES}
     assert len(WRITES) >= 15, WRITES
-    assert "/api/v1/opinion/emergencies/1/actions/" in paths and "/api/v1/work-orders/" in paths
+    assert "/api/v1/opinion/emergencies/{response_id}/actions/" in paths and "/api/v1/work-orders/" in paths
 
 
 @pytest.mark.parametrize(("path", "method", "cls"), WRITES, ids=[f"{m} {p}" for p, m, _ in WRITES])
-def test_every_write_endpoint_refuses_deep_json_and_nul(org: Any, client_for: Any, path: str, method: str, cls: Any) -> None:
-    c = client_for("admin")
+def test_every_write_endpoint_refuses_deep_json_and_nul(fill: Any, client_for: Any, path: str, method: str, cls: Any) -> None:
+    c, path = client_for("admin"), fill(path)
     for body in (DEEP, DEEP_OBJECT, '{"items": ' + DEEP + ', "orders": ' + DEEP + "}"):
         _assert_error(_send(c, method, path, body), "json_too_deep")
     nul = _assert_error(_send(c, method, path, '{"action": "close", "note": "a\\u0000b", "summary": "x"}'), "nul_character")
@@ -66,9 +84,9 @@ def test_every_write_endpoint_refuses_deep_json_and_nul(org: Any, client_for: An
 
 @pytest.mark.parametrize(("path", "method", "cls"), NON_LIST, ids=[f"{m} {p}" for p, m, _ in NON_LIST])
 def test_every_object_endpoint_refuses_a_body_that_is_not_an_object(
-    org: Any, client_for: Any, path: str, method: str, cls: Any
+    fill: Any, client_for: Any, path: str, method: str, cls: Any
 ) -> None:
-    c = client_for("admin")
+    c, path = client_for("admin"), fill(path)
     for body in ("[1]", '"x"', "null", "1", "[]", '[{"action": "close"}]'):
         _assert_error(_send(c, method, path, body), "invalid_body")
 
@@ -88,8 +106,8 @@ def test_emergency_action_with_a_list_body_is_400_invalid_body(org: Any, client_
 
 
 @pytest.mark.parametrize(("path", "method", "cls"), ENDPOINTS, ids=[f"{m} {p}" for p, m, _ in ENDPOINTS])
-def test_every_endpoint_refuses_nul_in_the_query_string(org: Any, client_for: Any, path: str, method: str, cls: Any) -> None:
-    c = client_for("admin")
+def test_every_endpoint_refuses_nul_in_the_query_string(fill: Any, client_for: Any, path: str, method: str, cls: Any) -> None:
+    c, path = client_for("admin"), fill(path)
     r = getattr(c, method.lower())(path + "?q=a%00b&questionnaire=a%00b&received_at=a%00b")
     body = _assert_error(r, "nul_character")
     assert r.status_code == 400 and body["code"] == "nul_character"
@@ -151,3 +169,24 @@ def test_moderate_nesting_and_brackets_inside_strings_are_fine() -> None:
 
 def test_the_intake_still_takes_an_ordinary_body(org: Any, make_order: Any) -> None:
     assert make_order(content="客户反映电压低，\"[{引号和括号}]\" 都是正文。")["number"]
+
+
+TYPE_CONFUSED = [
+    {"action": []}, {"action": {}}, {"action": 1}, {"action": None},
+    {"action": "close", "summary": [], "note": {}}, {"action": "notice", "note": ["x"]},
+    {"items": {}}, {"orders": "x"}, {"responses": {"a": 1}}, {"overrides": "x"},
+    {"questionnaire": [], "period": {}, "segment": []}, {"notice": [], "confirm_year": "x"},
+    {"file": []}, {"score": [], "reason": {}}, {"note": [], "data": "x"},
+]
+
+
+@pytest.mark.parametrize(("path", "method", "cls"), WRITES, ids=[f"{m} {p}" for p, m, _ in WRITES])
+def test_every_write_endpoint_survives_type_confused_fields(
+    fill: Any, client_for: Any, path: str, method: str, cls: Any
+) -> None:
+    c, path = client_for("admin"), fill(path)
+    for body in TYPE_CONFUSED:
+        r = _send(c, method, path, json.dumps(body))
+        assert r.status_code < 500, (body, r.status_code, r.content[:300])
+        if r.status_code >= 400:
+            assert isinstance(r.json().get("code"), str), (body, r.content[:300])
