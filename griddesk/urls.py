@@ -27,3 +27,5 @@ urlpatterns = [
     path("inbox/", include("griddesk.notifications.web_urls")),
     path("", include("griddesk.web.urls")),
 ]
+
+handler500 = "griddesk.common.middleware.server_error"

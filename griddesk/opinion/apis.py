@@ -45,6 +45,8 @@ def _result_body(results: list[services.IntakeResult]) -> dict[str, Any]:
 
 
 class ItemIntakeApi(APIView):
+    json_list_body = True  # a bare list is accepted too (griddesk.common.parsers)
+
     @extend_schema(
         request=ItemSerializer,
         description="One item (a JSON object) → 201 created / 200 already stored / 400 refused. "

@@ -6,9 +6,11 @@ Per-item refusal codes (stable; messages in Chinese by default):
 ``binary``                 NUL bytes or mostly unprintable characters
 ``control_characters``     other control characters
 ``too_long``               text over :data:`MAX_TEXT_CHARS` characters
-``script``                 ``<script>``, ``<iframe>``, ``javascript:`` or ``on…=`` handlers:
+``script``                 ``<script>``, ``<iframe>``, ``javascript:`` or ``on…=`` handlers —
+                           also entity-escaped (``&lt;script&gt;``, ``&amp;lt;…``): checked after
+                           entities are decoded, and again after tags are stripped;
                            refused (an item carrying script is an injection attempt, not news);
-                           other HTML markup is *stripped* to text and the item is kept
+                           other HTML markup is *stripped* to text (nh3) and the item is kept
 ``encoding``               mojibake: U+FFFD, 锟斤拷, or UTF-8 read as Latin-1 (Ã©, ç”µ …)
 ``future``                 published more than five minutes in the future
 ``naive`` / ``invalid``    a time without UTC offset / unparsable
@@ -18,10 +20,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import nh3
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -34,14 +38,43 @@ MAX_BATCH = 1000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SCRIPT = re.compile(r"<\s*(script|iframe|object|embed)\b|javascript\s*:|<[^>]+\son[a-z]+\s*=", re.I)
-_TAG = re.compile(r"<!--.*?-->|<\s*(style)\b.*?</\s*style\s*>|</?[a-zA-Z][^<>]*>", re.S | re.I)
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(br|p|div|li|tr|td|h[1-6])\b[^>]*>", re.I)
 _LATIN1_MOJIBAKE = re.compile(r"[ÃÂâåæçèéäï][\x80-\xbf\u0152-\u02dc\u2018-\u203a\u20ac\u2122]")
+_MAX_ROUNDS = 10
 
 
-def strip_markup(text: str) -> str:
-    if "<" in text or "&" in text:
-        text = _TAG.sub(" ", text)
-        text = html.unescape(text)
+def decode_entities(text: str) -> str:
+    """HTML entities decoded until none is left (``&amp;lt;`` → ``&lt;`` → ``<``):
+    whatever a consumer decodes, it cannot get more markup than checked here."""
+    for _ in range(_MAX_ROUNDS):
+        if "&" not in text:
+            break
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def strip_markup(text: str, *, check: Callable[[str], object] | None = None) -> str:
+    """Plain text of ``text``: entities decoded first, then tags (and the
+    content of ``<script>``/``<style>``) removed by nh3 (the Ammonia
+    sanitiser), which also handles comments, unclosed and malformed tags. Block
+    tags become a space. Repeated while a round still removes something: removing
+    ``<b>`` from ``<<b>script>`` leaves ``<script>``, which the next round
+    removes — after ``check`` (the caller's script check) has seen it."""
+    text = decode_entities(text)
+    for _ in range(_MAX_ROUNDS):
+        if "<" not in text:
+            break
+        cleaned = html.unescape(
+            nh3.clean(_BLOCK_TAG.sub(" ", text), tags=set(), clean_content_tags={"script", "style"}, strip_comments=True)
+        )
+        if cleaned == text:
+            break
+        text = cleaned
+        if check is not None:
+            check(text)
     return text
 
 
@@ -86,6 +119,10 @@ class ItemTextField(serializers.CharField):
         kwargs.setdefault("trim_whitespace", True)
         super().__init__(**kwargs)
 
+    def _refuse_script(self, value: str) -> None:
+        if _SCRIPT.search(value):
+            self.fail("script")
+
     def to_internal_value(self, data: Any) -> str:
         if isinstance(data, bytes):
             self.fail("binary")
@@ -94,9 +131,11 @@ class ItemTextField(serializers.CharField):
             self.fail("binary")
         if len(value) > self.max_chars:
             self.fail("too_long", max=self.max_chars)
-        if _SCRIPT.search(value):
-            self.fail("script")
-        value = strip_markup(value)
+        # The script check runs on the decoded text (``&lt;script&gt;`` is
+        # script to whoever decodes it) and again on the stripped text.
+        value = decode_entities(value)
+        self._refuse_script(value)
+        value = strip_markup(value, check=self._refuse_script)
         if _CONTROL.search(value):
             self.fail("control_characters")
         if looks_mojibake(value):

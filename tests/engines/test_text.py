@@ -37,6 +37,22 @@ def test_escaped_markup_is_stripped_after_unescape() -> None:
     assert normalise("&lt;script&gt;停电&lt;/script&gt;") == "停电"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "&amp;lt;script&amp;gt;停电&amp;lt;/script&amp;gt;",
+        "&amp;amp;lt;b&amp;amp;gt;停电",
+        "<<b>script>停电<</b>/script>",
+        "&lt;&lt;b&gt;script&gt;停电",
+        "&lt;<b></b>script>停电",
+    ],
+)
+def test_normalise_leaves_no_markup_however_it_is_escaped(raw: str) -> None:
+    out = normalise(raw)
+    assert "停电" in out
+    assert "<" not in out and "&" not in out, out
+
+
 # ---- segmentation ----------------------------------------------------------------------------------------------------
 def test_user_dictionary_keeps_power_terms_whole() -> None:
     tokens = tokenize("我家智能电表走字太快,阶梯电价不合理,欠费停电后一直没有复电,供电所说要抢修")

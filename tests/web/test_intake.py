@@ -98,6 +98,11 @@ def test_time_errors(web):
     assert "时间晚于当前时间" in field_block(body, "received_at")
     body = web("agent").post("/orders/new/", form(received_at="yesterday")).content.decode()
     assert "日期时间格式错误" in field_block(body, "received_at")
+    for old_day in ("0072-09-21T10:00", "1900-01-01T08:00"):  # once accepted (number TS720921000001)
+        r = web("agent").post("/orders/new/", form(received_at=old_day))
+        assert r.status_code == 400
+        assert "日期须在 2000-01-01 至 2100-12-31 之间" in field_block(r.content.decode(), "received_at")
+    assert not WorkOrder.objects.exists()
 
 
 def test_bad_choices_and_unknown_category(web):

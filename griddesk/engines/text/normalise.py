@@ -1,4 +1,5 @@
-"""Text normalisation: HTML/script stripped, entities unescaped, full-width →
+"""Text normalisation: HTML/script stripped, entities unescaped (repeatedly:
+``&amp;lt;`` too) and tags stripped again, full-width →
 half-width, traditional → simplified, invisible characters dropped, whitespace
 collapsed.  Every other part of the engine works on the normalised text, and
 entity offsets point into it."""
@@ -19,6 +20,7 @@ _COMMENT: Final = re.compile(r"<!--.*?(-->|$)", re.S)
 _BLOCK_TAG: Final = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b[^>]*>", re.I)
 _TAG: Final = re.compile(r"</?[A-Za-z][^<>]*>")
 _WS: Final = re.compile(r"\s+")
+_MAX_ROUNDS: Final = 10
 
 # U+FF01..U+FF5E → U+0021..U+007E, ideographic space → space; zero-width and
 # BOM characters removed; a few look-alike dashes/quotes kept as they are.
@@ -47,17 +49,37 @@ def to_simplified(text: str) -> str:
     return str(zhconv.convert(text, "zh-hans"))
 
 
+def _unescape_fully(text: str) -> str:
+    """Entities decoded until none is left: ``&amp;lt;`` → ``&lt;`` → ``<``."""
+    for _ in range(_MAX_ROUNDS):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _strip_tags(text: str) -> str:
+    """Tags removed until none is left: removing ``<b>`` from ``<<b>script>``
+    leaves ``<script>``, removed in the next round."""
+    while True:
+        stripped = _TAG.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+
+
 def normalise(text: str) -> str:
     """Return the normalised form of ``text`` (see module docstring)."""
     if "<" in text:
         text = _SCRIPT_STYLE.sub(" ", text)
         text = _COMMENT.sub(" ", text)
         text = _BLOCK_TAG.sub(" ", text)
-        text = _TAG.sub("", text)
+        text = _strip_tags(text)
     if "&" in text:
-        text = html.unescape(text)
-        if "<" in text:  # escaped markup ("&lt;b&gt;") is shown text: strip tags only
-            text = _TAG.sub("", text)
+        text = _unescape_fully(text)
+        if "<" in text:  # escaped markup ("&lt;b&gt;", "&amp;lt;b&amp;gt;") is shown text: strip tags only
+            text = _strip_tags(text)
     text = text.translate(_WIDTH)
     text = to_simplified(text)
     return _WS.sub(" ", text).strip()
