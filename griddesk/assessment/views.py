@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -92,7 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "trend": trend,
             "overdue": lists["overdue"],
             "at_risk": lists["at_risk"],
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart": chart,
             "source": card["source"],
             "as_of": _as_of(card["as_of"]),
         },

@@ -99,3 +99,15 @@ def test_training_page(data):
 
 def test_drilldown_page_rejects_bad_filters(data):
     assert web("manager").get("/assessment/orders/?on_time=perhaps").status_code == 400
+
+
+def test_dashboard_chart_data_parses_once_into_an_object(data):
+    import json
+
+    html = web("manager").get("/assessment/?period=2026-10&level=station").content.decode()
+    m = re.search(r'<script id="assessment-charts" type="application/json">(.*?)</script>', html, re.S)
+    assert m, html[-2000:]
+    chart = json.loads(m.group(1))
+    assert isinstance(chart, dict), type(chart)
+    assert set(chart) == {"trend", "pareto"}
+    assert sum(chart["trend"]["y"]) > 0 and chart["pareto"]["x"]
