@@ -70,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pareto = selectors.category_pareto(actor, period=period)
     trend = selectors.trend(actor, period=period)
     lists = selectors.overdue_and_at_risk(actor)
-    codes = list(kpi.KPI_DEFS)
+    codes = [c for c in kpi.KPI_DEFS if c != "complaints_per_10k" or level in selectors.CUSTOMER_LEVELS]
     rankings = [{"unit": u, "kpis": {k["code"]: k for k in u["kpis"]}} for u in card["units"]]
     chart = {
         "trend": {"x": [t["period"] for t in trend], "y": [t["count"] for t in trend]},
@@ -86,6 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tiles": selectors.tiles(actor, period=period),
             "rankings": rankings,
             "codes": codes,
+            "per_10k_defined": level in selectors.CUSTOMER_LEVELS,
             "pareto": pareto,
             "heat": selectors.heat_table(actor, period=period),
             "trend": trend,

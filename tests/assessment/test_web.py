@@ -111,3 +111,20 @@ def test_dashboard_chart_data_parses_once_into_an_object(data):
     assert isinstance(chart, dict), type(chart)
     assert set(chart) == {"trend", "pareto"}
     assert sum(chart["trend"]["y"]) > 0 and chart["pareto"]["x"]
+
+
+def test_complaints_per_10k_is_defined_per_level(data, client_for):
+    api = client_for("manager")
+    for level, defined in (("company", True), ("station", True), ("customer_category", True), ("department", False), ("staff", False)):
+        card = api.get(f"/api/v1/assessment/scorecards/?period=2026-10&level={level}").json()
+        assert card["units"], level
+        for u in card["units"]:
+            per_10k = [k for k in u["kpis"] if k["code"] == "complaints_per_10k"]
+            if not defined:
+                assert not per_10k, (level, u)
+        page = web("manager").get(f"/assessment/?period=2026-10&level={level}").content.decode()
+        head = re.search(r'<table class="grid" id="rankings">.*?</thead>', page, re.S).group(0)
+        assert ("万户投诉率" in head) == defined, level
+        assert 'id="per-10k-definition"' in page
+        assert not re.search(r"—</a> <small[^>]*>\(\d+/0\)", page), level  # never "— (22/0)"
+    assert any(k["code"] == "complaints_per_10k" for u in api.get("/api/v1/assessment/scorecards/?period=2026-10&level=station").json()["units"] for k in u["kpis"])
