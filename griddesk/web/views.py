@@ -88,6 +88,7 @@ def _render_detail(
         "switch_next": reverse("web:order", kwargs={"number": order.number}),
         "stage_label": presenters.stage_label(order.stage),
         **presenters.order_parts(order),
+        "suggestion_reasons": presenters.suggestion_reasons(order.suggestion_reasons),
     }
     return render(request, "web/order_detail.html", context, status=status)
 
