@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import F
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from griddesk.common.errors import ServiceError
@@ -56,6 +58,31 @@ def visits(request: HttpRequest) -> HttpResponse:
     })
 
 
+#: The record form's fields by their labels, for its error messages.
+FORM_LABELS = {
+    "method": gettext_lazy("Method"),
+    "outcome": gettext_lazy("Return-visit outcome"),
+    "reached": gettext_lazy("Customer reached"),
+    "note": gettext_lazy("Note"),
+    "customer_words": gettext_lazy("Customer's own words"),
+    "solved": gettext_lazy("Problem solved"),
+}
+
+
+def _visit_context(actor: Actor, task: Any) -> dict[str, Any]:
+    """What the visit page shows beside the form: the contact log in words
+    (local time, names, methods) and the order's report."""
+    return {
+        "task": task,
+        "data": presenters.task_dict(actor, task, attempts=True),
+        "attempts": list(task.attempts.select_related("by").order_by("at", "pk")),
+        "report": task.order.reports.select_related("responsible_department").order_by(F("confirmed_at").desc(nulls_last=True), "-pk").first(),
+        "may_record": services.may_record(actor, task),
+        "methods": ReturnVisit.Method.choices,
+        "outcomes": ReturnVisit.Outcome.choices,
+    }
+
+
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -63,10 +90,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if task is None:
         raise Http404(_("Return-visit task %(id)s was not found.") % {"id": pk})
     presenters.log_unmasked(request.user, actor, [task], "web-visit")
-    return render(request, "satisfaction/visit_detail.html", {
-        "task": task, "data": presenters.task_dict(actor, task, attempts=True), "may_record": services.may_record(actor, task),
-        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices, "errors": {},
-    })
+    return render(request, "satisfaction/visit_detail.html", {**_visit_context(actor, task), "errors": {}})
 
 
 @login_required
@@ -97,12 +121,13 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             errors = {exc.field or "__all__": [exc.message]}
     else:
-        errors = {k: [str(m) for m in v] for k, v in s.errors.items()}
+        errors = {str(FORM_LABELS.get(k, k)): [str(m) for m in v] for k, v in s.errors.items()}
+        if kind != "attempt" and not request.POST.get("outcome"):
+            errors[str(FORM_LABELS["outcome"])] = [_("Choose the outcome of the return visit.")]
     task = selectors.visit_task_get(actor, pk)
-    return render(request, "satisfaction/visit_detail.html", {
-        "task": task, "data": presenters.task_dict(actor, task, attempts=True), "may_record": services.may_record(actor, task),
-        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices, "errors": errors, "posted": request.POST,
-    }, status=400)
+    return render(
+        request, "satisfaction/visit_detail.html", {**_visit_context(actor, task), "errors": errors, "posted": request.POST}, status=400
+    )
 
 
 # ------------------------------------------------------------------ satisfaction
