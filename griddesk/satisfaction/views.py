@@ -285,17 +285,25 @@ def weights(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     status = 200
     posted: dict[tuple[int, int], str] = {}
+    preview = None
     if request.method == "POST":
-        if actor.role != Role.ADMIN:
+        saving = request.POST.get("kind") != "preview"
+        if actor.role not in weighting.PREVIEW_ROLES or (saving and actor.role != Role.ADMIN):
             return _forbidden(request, _("Only an administrator may enter AHP judgements."))
         labels = [c for c in request.POST.getlist("labels") if c]
         posted = {(i, j): request.POST.get(f"a_{i}_{j}", "") for i in range(len(labels)) for j in range(i + 1, len(labels))}
         try:
-            matrix = weighting.matrix_from_upper(labels, posted)
-            weighting.ahp_weighting_save(actor=actor, questionnaire=q, labels=labels, matrix=matrix,
-                                         method=request.POST.get("method", "eigen"), note=request.POST.get("note", "")[:200])
-            messages.success(request, _("Weights saved."))
-            return redirect(f"{reverse('satisfaction:weights')}?questionnaire={q.code}")
+            matrix = weighting.matrix_from_upper([str(names.get(c, c)) for c in labels], posted)
+            method = request.POST.get("method", "eigen")
+            if not saving:
+                res = weighting.ahp_weighting_preview(actor=actor, questionnaire=q, labels=labels, matrix=matrix, method=method)
+                preview = {"rows": [(c, names.get(c, c), w) for c, w in zip(res.labels, res.weights, strict=True)],
+                           "lambda_max": res.lambda_max, "ci": res.ci, "cr": res.cr}
+            else:
+                weighting.ahp_weighting_save(actor=actor, questionnaire=q, labels=labels, matrix=matrix,
+                                             method=method, note=request.POST.get("note", "")[:200])
+                messages.success(request, _("Weights saved."))
+                return redirect(f"{reverse('satisfaction:weights')}?questionnaire={q.code}")
         except ServiceError as exc:
             errors = {exc.field or "__all__": exc.message}
             status = 400
@@ -326,7 +334,8 @@ def weights(request: HttpRequest) -> HttpResponse:
             eval_error = exc.message
     return render(request, "satisfaction/weights.html", {
         "q": q, "current": current, "current_rows": [(c, names.get(c, c), (current.weights or {}).get(c)) for c in current.labels]
-        if current else [], "grid": grid, "labels": labels, "errors": errors, "may_edit": actor.role == Role.ADMIN,
+        if current else [], "grid": grid, "labels": labels, "errors": errors, "may_edit": actor.role in weighting.PREVIEW_ROLES,
+        "may_save": actor.role == Role.ADMIN, "preview": preview,
         "constructs": list(q.constructs.order_by("sort").values_list("code", "name")),
         "operators": [(o, weighting.OPERATOR_LABELS[o]) for o in weighting.OPERATORS], "operator": operator,
         "period": request.GET.get("period", ""), "evaluation": evaluation, "eval_error": eval_error,
