@@ -133,6 +133,17 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ satisfaction
 
 
+#: The visit-rate breakdowns by their names (selector options, column header).
+RATE_DIMENSION_LABELS = {
+    "department": gettext_lazy("Lead department"),
+    "station": gettext_lazy("Power-supply station"),
+    "staff": gettext_lazy("Visited by"),
+    "category": gettext_lazy("Category"),
+    "channel": gettext_lazy("Channel"),
+    "period": gettext_lazy("Month"),
+}
+
+
 def _analyst(request: HttpRequest) -> Actor | None:
     actor = _actor(request)
     return actor if actor.role in selectors.ANALYST_ROLES else None
@@ -170,7 +181,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = exports.chart_data(q, result) if result else None
     return render(request, "satisfaction/dashboard.html", {
         "q": q, "questionnaires": selectors.questionnaires_visible_to(actor).filter(active=True),
-        "period": label, "by": by, "dimensions": selectors.RATE_DIMENSIONS, "rates": rates,
+        "period": label, "by": by, "by_label": RATE_DIMENSION_LABELS.get(by, by),
+        "dimensions": [(d, RATE_DIMENSION_LABELS[d]) for d in selectors.RATE_DIMENSIONS], "rates": rates,
         "snap": snap, "result": result, "chart_json": chart,
         "tables": exports.tables(q, result) if result else None,
         "months": selectors.response_periods(q),
