@@ -93,3 +93,27 @@ def test_inspection_finding_form(web: Any) -> None:
     bad = c.post("/opinion/new/", {"source_kind": "inspection", "text": "<script>x</script>", "published_at": when})
     assert bad.status_code == 400 and "error" in bad.content.decode()
     assert web("leader").get("/opinion/new/").status_code == 404
+
+
+def test_story_page_speaks_words_not_codes(web: Any, post_items: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    sid = _story(post_items, text=PII_TEXT, views=50_000, reposts=800, comments=600)
+    c = web("specialist")
+    page = c.get(f"/opinion/stories/{sid}/").content.decode()
+    # who may transfer is said beside the tick box
+    hint = re.search(r'<p class="muted" id="transfer-who">(.*?)</p>', page, re.S)
+    assert hint and "营销服务专责" in hint.group(1)
+    c.post(f"/opinion/stories/{sid}/act/", {"action": "judge", "level": "high", "needs_transfer": "on", "note": "x"})
+    page = c.get(f"/opinion/stories/{sid}/").content.decode()
+    explanation = re.search(r'<table class="grid" id="explanation">.*?</table>', page, re.S).group(0)
+    for code in ("negativity", "reach", "burst", "keywords", "outage ×", "sensitive customer"):
+        assert code not in explanation, code
+    assert "传播" in explanation or "负面" in explanation
+    assert "停电 ×" in explanation
+    timeline = re.search(r'<ol id="timeline">(.*?)</ol>', page, re.S).group(1)
+    assert "new → judged" not in timeline and "→ judged" not in timeline
+    assert "已研判" in timeline or "研判" in timeline
+    name = get_user_model().objects.get(username="specialist").get_full_name()
+    assert name and name in timeline and "· specialist" not in timeline
+    assert name in page.split('id="story-state"')[1]  # judged by (name)
