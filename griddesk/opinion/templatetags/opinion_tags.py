@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from griddesk.organisation.access import Actor
 
@@ -37,7 +38,11 @@ SIGNAL_LABELS = {
 }
 
 #: Emergency-response events (start / notice / close) by their names.
-EMERGENCY_ACTIONS = {"start": _("Started"), "notice": _("Notice"), "close": _("Closed")}
+EMERGENCY_ACTIONS = {
+    "start": pgettext_lazy("emergency", "Started"),
+    "notice": pgettext_lazy("emergency", "Notice"),
+    "close": pgettext_lazy("emergency", "Closed"),
+}
 
 
 @register.filter
