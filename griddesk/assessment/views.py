@@ -131,9 +131,9 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         return _forbidden(request, exc)
     period, level = _period(request), _level(request)
     if table == "scorecard":
-        header, rows = exports.scorecard_rows(selectors.scorecards(actor, period=period, level=level))
+        header, rows = exports.scorecard_rows(selectors.scorecards(actor, period=period, level=level), absolute=request.build_absolute_uri)
     elif table == "pareto":
-        header = [_("Category"), _("Name"), _("Count"), _("Share %"), _("Cumulative %")]
+        header = [_("Category code"), _("Category name"), _("Count"), _("Share %"), _("Cumulative %")]
         rows = [[p["key"], p["name"], p["count"], p["share"], p["cumulative"]] for p in selectors.category_pareto(actor, period=period)]
     elif table == "heat":
         heat = selectors.heat_table(actor, period=period)
@@ -150,7 +150,7 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         ]
     elif table == "training":
         flags = selectors.training_flags(actor, period=period)
-        header = [_("User"), _("Name"), _("At-fault orders")]
+        header = [_("Username"), _("Full name"), _("At-fault orders")]
         rows = [[s["username"], s["name"], s["at_fault"]] for s in flags["staff"]]
     else:
         return HttpResponse(status=404)

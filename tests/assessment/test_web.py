@@ -77,8 +77,36 @@ def test_scorecard_xlsx_matches_the_api(data, client_for):
     r = web("manager").get("/assessment/export/scorecard.xlsx?period=2026-10&level=station")
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == sum(len(u["kpis"]) for u in card["units"])
-    api = {(u["unit"], k["code"]): k["numerator"] for u in card["units"] for k in u["kpis"]}
+    from griddesk.assessment.templatetags.assessment_tags import KPI_LABELS
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        api = {(u["unit"], str(KPI_LABELS[k["code"]])): k["numerator"] for u in card["units"] for k in u["kpis"]}
     assert {(r[0], r[2]): r[4] for r in rows} == api
+
+
+def test_xlsx_headers_names_and_links_are_words_and_web_urls(data):
+    c = web("manager")
+    ws = load_workbook(io.BytesIO(c.get("/assessment/export/scorecard.xlsx?period=2026-10&level=station").content)).active
+    header = [ws.cell(1, i).value for i in range(1, ws.max_column + 1)]
+    assert "姓名" not in header and header[:2] == ["单位代码", "单位名称"], header
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert "万户投诉率" in {r[2] for r in rows} and not {r[2] for r in rows} & {"complaints_per_10k", "on_time_rate"}
+    for r in rows:
+        assert r[7].startswith("http://testserver/assessment/orders/?"), r[7]
+    resp = c.get(rows[0][7].removeprefix("http://testserver"))
+    assert resp.status_code == 200 and 'id="drill-count"' in resp.content.decode()
+    ws = load_workbook(io.BytesIO(c.get("/assessment/export/pareto.xlsx?period=2026-10").content)).active
+    assert [ws.cell(1, i).value for i in (1, 2)] == ["类别代码", "类别名称"]
+    api = web("manager")
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(get_user_model().objects.get(username="manager"))
+    x = api.get("/api/v1/assessment/scorecards/?period=2026-10&level=station&export=xlsx")
+    assert x.status_code == 200, x.content[:300]
+    ws = load_workbook(io.BytesIO(x.content)).active
+    assert str(ws.cell(2, 8).value).startswith("http://testserver/assessment/orders/?")
 
 
 def test_monthly_pdf_report(data):
