@@ -168,7 +168,7 @@ Q_CLUSTER = {
     "max_attempts": 5,
     "catch_up": False,
     "sync": os.environ.get("GRIDDESK_Q_SYNC", "0") == "1",
-    "label": "Django Q",
+    "label": _("Task queue (Django Q)"),
 }
 
 # How far in the future a received_at may lie (clock skew between systems).
