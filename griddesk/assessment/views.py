@@ -52,7 +52,7 @@ def _level(request: HttpRequest) -> str:
 
 
 def _forbidden(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "assessment/forbidden.html", {"message": exc.message}, status=403)
+    return render(request, "403.html", {"message": exc.message}, status=403)
 
 
 def _as_of(text: str | None) -> datetime | None:

@@ -34,8 +34,8 @@ def test_board_lists_stories_riskiest_first_with_charts_and_areas(web: Any, post
 
 
 def test_board_is_hidden_from_roles_that_do_not_monitor(web: Any) -> None:
-    assert web("agent").get("/opinion/").status_code == 404
-    assert web("station").get("/opinion/").status_code == 404
+    assert web("agent").get("/opinion/").status_code == 403
+    assert web("station").get("/opinion/").status_code == 403
     assert 'id="nav-opinion"' not in web("agent").get("/").content.decode()
 
 
@@ -92,7 +92,7 @@ def test_inspection_finding_form(web: Any) -> None:
     assert item.via == "form" and item.area is not None and item.area.code == "east" and item.source_kind == "inspection"
     bad = c.post("/opinion/new/", {"source_kind": "inspection", "text": "<script>x</script>", "published_at": when})
     assert bad.status_code == 400 and "error" in bad.content.decode()
-    assert web("leader").get("/opinion/new/").status_code == 404
+    assert web("leader").get("/opinion/new/").status_code == 403
 
 
 def test_story_page_speaks_words_not_codes(web: Any, post_items: Any) -> None:
