@@ -203,7 +203,7 @@ Q_CLUSTER = {
     "max_attempts": 5,
     "catch_up": False,
     "sync": os.environ.get("GRIDDESK_Q_SYNC", "0") == "1",
-    "label": "Django Q",
+    "label": _("Task queue (Django Q)"),
     "ALT_CLUSTERS": {
         "interactive": {
             "workers": int(os.environ.get("GRIDDESK_Q_INTERACTIVE_WORKERS", 1)),

@@ -74,7 +74,7 @@ class ScorecardApi(APIView):
         level = parse_level(request.query_params.get("level"))
         card = selectors.scorecards(actor, period=period, level=level, compare=_truthy(request.query_params.get("compare")))
         if request.query_params.get("export") == "xlsx":
-            header, rows = exports.scorecard_rows(card)
+            header, rows = exports.scorecard_rows(card, absolute=request.build_absolute_uri)
             return _file(exports.xlsx([(_("Scorecard"), header, rows)]), XLSX, f"scorecard-{level}-{period.label}.xlsx")
         return Response(card)
 

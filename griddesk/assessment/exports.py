@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,10 +41,17 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def scorecard_rows(card: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = [_("Unit"), _("Name"), _("KPI"), _("Value"), _("Numerator"), _("Denominator"), _("Rank"), _("Drill-down")]
+def scorecard_rows(card: dict[str, Any], *, absolute: Callable[[str], str] = str) -> tuple[list[str], list[list[Any]]]:
+    """The scorecard as rows: KPIs by name, and each figure's drill-down as a
+    link to the web list of its orders (``absolute``: path → full URL, e.g.
+    ``request.build_absolute_uri``)."""
+    from .templatetags.assessment_tags import kpi_label, web_drill
+
+    header = [_("Unit code"), _("Unit name"), _("KPI"), _("Value"), _("Numerator"), _("Denominator"), _("Rank"),
+              _("Drill-down")]
     rows = [
-        [u["unit"], u["name"], k["code"], k["value"], k["numerator"], k["denominator"], k.get("rank"), k["drilldown"]]
+        [u["unit"], u["name"], str(kpi_label(k["code"])), k["value"], k["numerator"], k["denominator"], k.get("rank"),
+         absolute(web_drill(k["drilldown"]))]
         for u in card["units"]
         for k in u["kpis"]
     ]

@@ -186,6 +186,20 @@ def _assessed_by_unit(actor: Actor, level: str, start: datetime, end: datetime) 
     return counts, hours
 
 
+#: The levels whose units have customers of their own, so that 万户投诉率
+#: (valid complaints received ÷ customers registered before the period's end ×
+#: 10,000) means something: a company (its stations' customers), a station, a
+#: customer category and the whole scope. A department or a member of staff has
+#: no customers of its own: no 万户投诉率 there (a unit with no customers shows —).
+CUSTOMER_LEVELS = frozenset({"company", "station", "customer_category", ALL})
+
+
+def _customers_of(customers: dict[Any, int], key: Any, level: str) -> int | None:
+    if level not in CUSTOMER_LEVELS:
+        return None
+    return customers.get(key, 0)
+
+
 def _customers_by_unit(actor: Actor, level: str, end: datetime) -> dict[Any, int]:
     qs = Customer.objects.filter(created_at__lt=end)
     if actor.role != Role.ADMIN and actor.company is not None:
@@ -239,14 +253,14 @@ def _counts_for(actor: Actor, level: str, period: kpi.Period, source: str = "liv
     start, end = period_bounds(period)
     received = _received_by_unit(actor, level, start, end)
     assessed, hours = _assessed_by_unit(actor, level, start, end)
-    customers = _customers_by_unit(actor, level, end) if level != "staff" else {}
+    customers = _customers_by_unit(actor, level, end) if level in CUSTOMER_LEVELS else {}
     keys = set(received) | set(assessed) | ({ALL} if level == ALL else set())
     out: dict[Any, kpi.UnitCounts] = {}
     for k in keys:
         a = assessed.get(k, {})
         out[k] = kpi.UnitCounts(
             unit=str(k),
-            customers=customers.get(k, 0) if level != "staff" else None,
+            customers=_customers_of(customers, k, level),
             received=received.get(k, 0),
             assessed=a.get("assessed", 0),
             at_fault=a.get("at_fault", 0),
@@ -343,7 +357,7 @@ def _counts_rollup(actor: Actor, level: str, period: kpi.Period) -> dict[Any, kp
         .annotate(n=Sum("n"))
     ):
         hist[unit][bucket] = int(n)
-    customers = _customers_rollup(actor, level, period.end) if level != "staff" else {}
+    customers = _customers_rollup(actor, level, period.end) if level in CUSTOMER_LEVELS else {}
     out: dict[Any, kpi.UnitCounts] = {}
     for r in rows:
         key = _unit_key(level, r["unit"])
@@ -357,7 +371,7 @@ def _counts_rollup(actor: Actor, level: str, period: kpi.Period) -> dict[Any, kp
         )
         out[key] = kpi.UnitCounts(
             unit=str(key),
-            customers=customers.get(key, 0) if level != "staff" else None,
+            customers=_customers_of(customers, key, level),
             **{c: int(r[c] or 0) for c in _ROLLUP_SUMS},
             score_sum=float(r["score_sum"] or 0.0),
             handling_sum=float(r["handling_sum"] or 0.0) if n_hours else None,

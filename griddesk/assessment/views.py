@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -53,7 +52,7 @@ def _level(request: HttpRequest) -> str:
 
 
 def _forbidden(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "assessment/forbidden.html", {"message": exc.message}, status=403)
+    return render(request, "403.html", {"message": exc.message}, status=403)
 
 
 def _as_of(text: str | None) -> datetime | None:
@@ -71,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pareto = selectors.category_pareto(actor, period=period)
     trend = selectors.trend(actor, period=period)
     lists = selectors.overdue_and_at_risk(actor)
-    codes = list(kpi.KPI_DEFS)
+    codes = [c for c in kpi.KPI_DEFS if c != "complaints_per_10k" or level in selectors.CUSTOMER_LEVELS]
     rankings = [{"unit": u, "kpis": {k["code"]: k for k in u["kpis"]}} for u in card["units"]]
     chart = {
         "trend": {"x": [t["period"] for t in trend], "y": [t["count"] for t in trend]},
@@ -87,12 +86,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tiles": selectors.tiles(actor, period=period),
             "rankings": rankings,
             "codes": codes,
+            "per_10k_defined": level in selectors.CUSTOMER_LEVELS,
             "pareto": pareto,
             "heat": selectors.heat_table(actor, period=period),
             "trend": trend,
             "overdue": lists["overdue"],
             "at_risk": lists["at_risk"],
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart": chart,
             "source": card["source"],
             "as_of": _as_of(card["as_of"]),
         },
@@ -131,9 +131,9 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         return _forbidden(request, exc)
     period, level = _period(request), _level(request)
     if table == "scorecard":
-        header, rows = exports.scorecard_rows(selectors.scorecards(actor, period=period, level=level))
+        header, rows = exports.scorecard_rows(selectors.scorecards(actor, period=period, level=level), absolute=request.build_absolute_uri)
     elif table == "pareto":
-        header = [_("Category"), _("Name"), _("Count"), _("Share %"), _("Cumulative %")]
+        header = [_("Category code"), _("Category name"), _("Count"), _("Share %"), _("Cumulative %")]
         rows = [[p["key"], p["name"], p["count"], p["share"], p["cumulative"]] for p in selectors.category_pareto(actor, period=period)]
     elif table == "heat":
         heat = selectors.heat_table(actor, period=period)
@@ -150,7 +150,7 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         ]
     elif table == "training":
         flags = selectors.training_flags(actor, period=period)
-        header = [_("User"), _("Name"), _("At-fault orders")]
+        header = [_("Username"), _("Full name"), _("At-fault orders")]
         rows = [[s["username"], s["name"], s["at_fault"]] for s in flags["staff"]]
     else:
         return HttpResponse(status=404)

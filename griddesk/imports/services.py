@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from griddesk.common.errors import Forbidden, ServiceError
 from griddesk.customers.models import CustomerCategory
@@ -205,6 +206,10 @@ def _choice_lookup(column: str) -> dict[str, str]:
         out[str(value).lower()] = value
     return out
 
+DATE_FORMATS_MESSAGE = _lazy(
+    "Not a date and time: write it as 2026-03-01 09:30 or 2026-03-01 09:30:00 (read as Beijing time), "
+    "or with a UTC offset such as 2026-03-01T09:30:00+08:00."
+)
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
 _HAS_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
@@ -279,6 +284,8 @@ def _row_errors(number: int, raw: dict[str, str], duplicate_of: dict[int, int]) 
 
 
 def _error(number: int, path: str, code: str, message: str) -> dict[str, Any]:
+    if path == "received_at" and code in ("invalid", "naive"):
+        message = DATE_FORMATS_MESSAGE  # the formats a file may use, not the API's ISO-only rule
     return {"row": number, "field": _FIELD_COLUMNS.get(path, path), "code": code, "message": str(message)}
 
 

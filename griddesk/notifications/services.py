@@ -49,6 +49,15 @@ def _local(dt: datetime) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
 
 
+def _state_label(state: str) -> str:
+    from griddesk.workorders.models import StateChoice
+
+    try:
+        return str(StateChoice(state).label)
+    except ValueError:
+        return state
+
+
 def render(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
     """Title and body in the site language (English msgids, Chinese catalogue
     in griddesk/notifications/locale)."""
@@ -68,7 +77,7 @@ def render(kind: str, order: WorkOrder, **extra: Any) -> tuple[str, str]:
             return (
                 _("Escalation: work order %(number)s is overdue") % {"number": n},
                 _("The deadline %(deadline)s has passed and the order is still open (%(state)s).")
-                % {"deadline": deadline, "state": order.state},
+                % {"deadline": deadline, "state": _state_label(order.state)},
             )
         if kind == Kind.SUSPENDED:
             return (

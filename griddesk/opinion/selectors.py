@@ -147,11 +147,11 @@ def story_items(story: Story) -> QuerySet[OpinionItem]:
 
 
 def story_events(story: Story) -> QuerySet[StoryEvent]:
-    return StoryEvent.objects.filter(story=story).select_related("department").order_by("seq")
+    return StoryEvent.objects.filter(story=story).select_related("department", "actor").order_by("seq")
 
 
 def story_emergencies(story: Story) -> QuerySet[EmergencyResponse]:
-    return EmergencyResponse.objects.filter(story=story).prefetch_related("events").order_by("-started_at")
+    return EmergencyResponse.objects.filter(story=story).prefetch_related("events__actor").order_by("-started_at")
 
 
 def story_allowed_actions(actor: Actor, story: Story) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,8 +33,12 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _require(actor: Actor, action: str) -> None:
+    """A page the role may not open is 403 with the reason (the one rule of
+    every staff page); a story outside the user's scope stays 404."""
     if not selectors.can(actor, action):
-        raise Http404(_("Page not found."))
+        if action == "view":
+            raise PermissionDenied(_("Your role does not take part in public-opinion monitoring."))
+        raise PermissionDenied(_("Your role may not enter public-opinion items."))
 
 
 @login_required

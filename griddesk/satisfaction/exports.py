@@ -15,6 +15,7 @@ from .models import IndexSnapshot, Questionnaire
 #: Quadrant codes are the engine's (``engines.ipa.QUADRANTS``); "improve_first" is
 #: how snapshots stored before the engine was used named "concentrate_here".
 FIRST = ("concentrate_here", "improve_first")
+IMPROVE = (*FIRST, "low_priority")
 
 
 def _quadrant(code: str) -> str:
@@ -94,12 +95,18 @@ def tables(q: Questionnaire, result: dict[str, Any]) -> dict[str, Any]:
                       "ci_low": ci.get("ci_low"), "ci_high": ci.get("ci_high"), "t": ci.get("t")})
     ipa = result.get("ipa") or {}
     by_code = {d["construct"]: d for d in ipa.get("drivers", [])}
-    priorities = [{**by_code[c], "quadrant_label": _quadrant(by_code[c]["quadrant"])} for c in ipa.get("priorities", []) if c in by_code]
+    ranked = [{**by_code[c], "quadrant_label": _quadrant(by_code[c]["quadrant"])} for c in ipa.get("priorities", []) if c in by_code]
+    # "What to improve first" lists the drivers that perform below the cut-off
+    # (improve first, then low priority); the well-performing ones (keep up,
+    # possible overkill) are listed apart, not ahead of them.
+    priorities = [r for r in ranked if r["quadrant"] in IMPROVE]
+    keep = [r for r in ranked if r["quadrant"] not in IMPROVE]
     dim_labels = {"area": _("Area"), "customer_category": _("Customer category"), "channel": _("Channel"),
                   "period": _("Month")}
     segments = result.get("segments") or {}
     target = next((c for c in constructs if c["code"] == q.index_construct), None)
-    return {"constructs": constructs, "paths": paths, "priorities": priorities, "segments": segments,
+    return {"constructs": constructs, "paths": paths, "priorities": priorities, "keep": keep, "ranked": priorities + keep,
+            "segments": segments,
             "segment_groups": [{"dim": d, "label": dim_labels.get(d, d), "rows": rows} for d, rows in segments.items()],
             "index_ci": (target["ci_low"], target["ci_high"]) if target and target["ci_low"] is not None else None,
             "gof": result.get("gof"), "n": result.get("n")}
@@ -141,7 +148,7 @@ def workbook(q: Questionnaire, result: dict[str, Any] | None, rates: dict[str, l
             p.append([r["key"], r["from"], r["to"], r["coef"], r["ci_low"], r["ci_high"], r["t"]])
         i = wb.create_sheet("IPA")
         i.append([_("Priority"), _("Construct"), _("Importance (total effect)"), _("Performance (index)"), _("Quadrant")])
-        for n, r in enumerate(t["priorities"], start=1):
+        for n, r in enumerate(t["ranked"], start=1):
             i.append([n, r["name"], r["importance"], r["performance"], r["quadrant_label"]])
         g = wb.create_sheet(_("Segments")[:31])
         g.append([_("Dimension"), _("Group"), "n", _("Index"), _("CI low"), _("CI high"), _("CI method"),

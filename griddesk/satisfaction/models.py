@@ -265,6 +265,8 @@ class IndexSnapshot(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["questionnaire", "period", "segment", "state"], name="snapshot_lookup")]
+        verbose_name = _("index snapshot")
+        verbose_name_plural = _("index snapshots")
         constraints = [
             # At most one queued (pending) computation per questionnaire, period and segment:
             # a second request gets the one already queued (satisfaction.index.index_queue).

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import F
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from griddesk.common.errors import ServiceError
@@ -56,6 +58,31 @@ def visits(request: HttpRequest) -> HttpResponse:
     })
 
 
+#: The record form's fields by their labels, for its error messages.
+FORM_LABELS = {
+    "method": gettext_lazy("Method"),
+    "outcome": gettext_lazy("Return-visit outcome"),
+    "reached": gettext_lazy("Customer reached"),
+    "note": gettext_lazy("Note"),
+    "customer_words": gettext_lazy("Customer's own words"),
+    "solved": gettext_lazy("Problem solved"),
+}
+
+
+def _visit_context(actor: Actor, task: Any) -> dict[str, Any]:
+    """What the visit page shows beside the form: the contact log in words
+    (local time, names, methods) and the order's report."""
+    return {
+        "task": task,
+        "data": presenters.task_dict(actor, task, attempts=True),
+        "attempts": list(task.attempts.select_related("by").order_by("at", "pk")),
+        "report": task.order.reports.select_related("responsible_department").order_by(F("confirmed_at").desc(nulls_last=True), "-pk").first(),
+        "may_record": services.may_record(actor, task),
+        "methods": ReturnVisit.Method.choices,
+        "outcomes": ReturnVisit.Outcome.choices,
+    }
+
+
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
@@ -63,10 +90,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if task is None:
         raise Http404(_("Return-visit task %(id)s was not found.") % {"id": pk})
     presenters.log_unmasked(request.user, actor, [task], "web-visit")
-    return render(request, "satisfaction/visit_detail.html", {
-        "task": task, "data": presenters.task_dict(actor, task, attempts=True), "may_record": services.may_record(actor, task),
-        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices, "errors": {},
-    })
+    return render(request, "satisfaction/visit_detail.html", {**_visit_context(actor, task), "errors": {}})
 
 
 @login_required
@@ -97,15 +121,27 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             errors = {exc.field or "__all__": [exc.message]}
     else:
-        errors = {k: [str(m) for m in v] for k, v in s.errors.items()}
+        errors = {str(FORM_LABELS.get(k, k)): [str(m) for m in v] for k, v in s.errors.items()}
+        if kind != "attempt" and not request.POST.get("outcome"):
+            errors[str(FORM_LABELS["outcome"])] = [_("Choose the outcome of the return visit.")]
     task = selectors.visit_task_get(actor, pk)
-    return render(request, "satisfaction/visit_detail.html", {
-        "task": task, "data": presenters.task_dict(actor, task, attempts=True), "may_record": services.may_record(actor, task),
-        "methods": ReturnVisit.Method.choices, "outcomes": ReturnVisit.Outcome.choices, "errors": errors, "posted": request.POST,
-    }, status=400)
+    return render(
+        request, "satisfaction/visit_detail.html", {**_visit_context(actor, task), "errors": errors, "posted": request.POST}, status=400
+    )
 
 
 # ------------------------------------------------------------------ satisfaction
+
+
+#: The visit-rate breakdowns by their names (selector options, column header).
+RATE_DIMENSION_LABELS = {
+    "department": gettext_lazy("Lead department"),
+    "station": gettext_lazy("Power-supply station"),
+    "staff": gettext_lazy("Visited by"),
+    "category": gettext_lazy("Category"),
+    "channel": gettext_lazy("Channel"),
+    "period": gettext_lazy("Month"),
+}
 
 
 def _analyst(request: HttpRequest) -> Actor | None:
@@ -145,7 +181,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = exports.chart_data(q, result) if result else None
     return render(request, "satisfaction/dashboard.html", {
         "q": q, "questionnaires": selectors.questionnaires_visible_to(actor).filter(active=True),
-        "period": label, "by": by, "dimensions": selectors.RATE_DIMENSIONS, "rates": rates,
+        "period": label, "by": by, "by_label": RATE_DIMENSION_LABELS.get(by, by),
+        "dimensions": [(d, RATE_DIMENSION_LABELS[d]) for d in selectors.RATE_DIMENSIONS], "rates": rates,
         "snap": snap, "result": result, "chart_json": chart,
         "tables": exports.tables(q, result) if result else None,
         "months": selectors.response_periods(q),
@@ -260,17 +297,25 @@ def weights(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     status = 200
     posted: dict[tuple[int, int], str] = {}
+    preview = None
     if request.method == "POST":
-        if actor.role != Role.ADMIN:
+        saving = request.POST.get("kind") != "preview"
+        if actor.role not in weighting.PREVIEW_ROLES or (saving and actor.role != Role.ADMIN):
             return _forbidden(request, _("Only an administrator may enter AHP judgements."))
         labels = [c for c in request.POST.getlist("labels") if c]
         posted = {(i, j): request.POST.get(f"a_{i}_{j}", "") for i in range(len(labels)) for j in range(i + 1, len(labels))}
         try:
-            matrix = weighting.matrix_from_upper(labels, posted)
-            weighting.ahp_weighting_save(actor=actor, questionnaire=q, labels=labels, matrix=matrix,
-                                         method=request.POST.get("method", "eigen"), note=request.POST.get("note", "")[:200])
-            messages.success(request, _("Weights saved."))
-            return redirect(f"{reverse('satisfaction:weights')}?questionnaire={q.code}")
+            matrix = weighting.matrix_from_upper([str(names.get(c, c)) for c in labels], posted)
+            method = request.POST.get("method", "eigen")
+            if not saving:
+                res = weighting.ahp_weighting_preview(actor=actor, questionnaire=q, labels=labels, matrix=matrix, method=method)
+                preview = {"rows": [(c, names.get(c, c), w) for c, w in zip(res.labels, res.weights, strict=True)],
+                           "lambda_max": res.lambda_max, "ci": res.ci, "cr": res.cr}
+            else:
+                weighting.ahp_weighting_save(actor=actor, questionnaire=q, labels=labels, matrix=matrix,
+                                             method=method, note=request.POST.get("note", "")[:200])
+                messages.success(request, _("Weights saved."))
+                return redirect(f"{reverse('satisfaction:weights')}?questionnaire={q.code}")
         except ServiceError as exc:
             errors = {exc.field or "__all__": exc.message}
             status = 400
@@ -301,7 +346,8 @@ def weights(request: HttpRequest) -> HttpResponse:
             eval_error = exc.message
     return render(request, "satisfaction/weights.html", {
         "q": q, "current": current, "current_rows": [(c, names.get(c, c), (current.weights or {}).get(c)) for c in current.labels]
-        if current else [], "grid": grid, "labels": labels, "errors": errors, "may_edit": actor.role == Role.ADMIN,
+        if current else [], "grid": grid, "labels": labels, "errors": errors, "may_edit": actor.role in weighting.PREVIEW_ROLES,
+        "may_save": actor.role == Role.ADMIN, "preview": preview,
         "constructs": list(q.constructs.order_by("sort").values_list("code", "name")),
         "operators": [(o, weighting.OPERATOR_LABELS[o]) for o in weighting.OPERATORS], "operator": operator,
         "period": request.GET.get("period", ""), "evaluation": evaluation, "eval_error": eval_error,

@@ -84,10 +84,16 @@ def matrix_from_upper(labels: list[str], upper: dict[tuple[int, int], Any]) -> l
 
 
 def _ahp_message(exc: ahp.AhpError) -> str:
+    """The engine's error in the user's language (the engine speaks English)."""
     if exc.code == "inconsistent":
-        return _("The judgements are too inconsistent: consistency ratio CR = %(cr).3f ≥ 0.10. Revise the matrix "
-                 "(engine: %(detail)s)") % {"cr": exc.cr or 0.0, "detail": str(exc)}
-    return _("The comparison matrix is not valid (%(detail)s).") % {"detail": str(exc)}
+        return _("The judgements are too inconsistent: consistency ratio CR = %(cr).3f ≥ 0.10. "
+                 "Revise the matrix and try again.") % {"cr": exc.cr or 0.0}
+    if exc.code == "too_large":
+        return _("At most %(n)d drivers can be compared in one matrix.") % {"n": max(ahp.RANDOM_INDEX)}
+    if exc.code == "not_positive":
+        return _("Every judgement must be a positive number (Saaty scale 1/9 … 9).")
+    return _("The comparison matrix is not valid: it must be square, with 1 on the diagonal and the reciprocal "
+             "of each judgement below it.")
 
 
 @transaction.atomic
@@ -98,6 +104,31 @@ def ahp_weighting_save(*, actor: Actor, questionnaire: Questionnaire, labels: li
 
     if actor.role != Role.ADMIN:
         raise Forbidden(_("Only an administrator may enter AHP judgements."))
+    full, res = _checked(questionnaire, labels, matrix, method)
+    previous = list(AhpWeighting.objects.select_for_update().filter(questionnaire=questionnaire, active=True))
+    for old in previous:
+        old.active = False
+        rule_save(actor=actor.user, instance=old, created=False)
+    row = AhpWeighting(questionnaire=questionnaire, labels=list(labels), matrix=full, method=method,
+                       weights=res.as_dict(), lambda_max=res.lambda_max, ci=res.ci, cr=res.cr, note=note,
+                       created_by=actor.user if getattr(actor.user, "pk", None) else None)
+    rule_save(actor=actor.user, instance=row, created=True)
+    return row
+
+
+#: Who may try a matrix (see its weights and CR without saving them).
+PREVIEW_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def ahp_weighting_preview(*, actor: Actor, questionnaire: Questionnaire, labels: list[str], matrix: Any,
+                          method: str = "eigen") -> Any:
+    """The weights and consistency of a matrix, validated as on saving, not stored."""
+    if actor.role not in PREVIEW_ROLES:
+        raise Forbidden(_("Only administrators and managers may try AHP judgements."))
+    return _checked(questionnaire, labels, matrix, method)[1]
+
+
+def _checked(questionnaire: Questionnaire, labels: Any, matrix: Any, method: str) -> tuple[list[list[float]], Any]:
     codes = set(questionnaire.constructs.values_list("code", flat=True))
     if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(c, str) for c in labels):
         raise InvalidInput(_("Choose at least two constructs to compare."), code="invalid", field="labels")
@@ -122,15 +153,7 @@ def ahp_weighting_save(*, actor: Actor, questionnaire: Questionnaire, labels: li
     except ahp.AhpError as exc:
         raise InvalidInput(_ahp_message(exc), code=exc.code, field="matrix",
                            **({"cr": exc.cr} if exc.cr is not None else {})) from None
-    previous = list(AhpWeighting.objects.select_for_update().filter(questionnaire=questionnaire, active=True))
-    for old in previous:
-        old.active = False
-        rule_save(actor=actor.user, instance=old, created=False)
-    row = AhpWeighting(questionnaire=questionnaire, labels=list(labels), matrix=full, method=method,
-                       weights=res.as_dict(), lambda_max=res.lambda_max, ci=res.ci, cr=res.cr, note=note,
-                       created_by=actor.user if getattr(actor.user, "pk", None) else None)
-    rule_save(actor=actor.user, instance=row, created=True)
-    return row
+    return full, res
 
 
 def weighting_dict(w: AhpWeighting | None, q: Questionnaire) -> dict[str, Any]:

@@ -277,3 +277,58 @@ def stage_label(stage: str) -> str:
     from griddesk.sla.models import Stage
 
     return str(Stage(stage).label) if stage in Stage.values else ""
+
+
+_YES_NO = {"yes": _("yes"), "no": _("no")}
+_FLAG_LABELS = {
+    "sensitive_customer": _("Sensitive customer"),
+    "escalated": _("Beyond level (越级)"),
+    "repeat": _("Repeat complaint"),
+}
+_FIXED_REASONS = {
+    "any order": _("applies to every order"),
+    "no rule matched": _("no grading rule matched"),
+    "important: repeat complaint": _("important: a repeat complaint"),
+    "important: sensitive customer": _("important: a sensitive customer"),
+}
+
+
+def suggestion_reasons(codes: list[str] | None) -> list[str]:
+    """The grading engine's stored reasons (``[rule code, "kind: value", ...]``)
+    in words: the rule by its description, order types, channels and
+    categories by their names."""
+    from django.utils.translation import get_language, gettext
+
+    from griddesk.workorders.models import Channel, GradingRule, OrderType
+
+    if not codes:
+        return []
+    rule_code, *reasons = codes
+    english = (get_language() or "").startswith("en")
+    cat_codes = {r.split(": ", 1)[1].split(" (")[0] for r in reasons if r.startswith("category: ")}
+    categories = {c.code: (c.name_en if english and c.name_en else c.name) for c in Category.objects.filter(code__in=cat_codes)}
+    out: list[str] = []
+    if rule_code == "default":
+        out.append(gettext("default grade"))
+    else:
+        rule = GradingRule.objects.filter(code=rule_code).values_list("description", flat=True).first()
+        out.append(gettext("rule: %(rule)s") % {"rule": rule or rule_code})
+    for reason in reasons:
+        if reason in _FIXED_REASONS:
+            out.append(str(_FIXED_REASONS[reason]))
+            continue
+        kind, _sep, value = reason.partition(": ")
+        if kind == "order_type":
+            out.append(gettext("type: %(value)s") % {"value": dict(OrderType.choices).get(value, value)})
+        elif kind == "channel":
+            out.append(gettext("channel: %(value)s") % {"value": dict(Channel.choices).get(value, value)})
+        elif kind == "category":
+            code = value.split(" (")[0]
+            out.append(gettext("category: %(value)s") % {"value": categories.get(code, code)})
+        elif kind == "keyword":
+            out.append(gettext("keyword “%(value)s”") % {"value": value})
+        elif kind in _FLAG_LABELS:
+            out.append(f"{_FLAG_LABELS[kind]}: {_YES_NO.get(value, value)}")
+        else:
+            out.append(reason)
+    return out

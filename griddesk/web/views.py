@@ -118,6 +118,7 @@ def _render_detail(
         "stage_label": presenters.stage_label(order.stage),
         **presenters.order_parts(order),
         **_attachment_parts(actor, order),
+        "suggestion_reasons": presenters.suggestion_reasons(order.suggestion_reasons),
     }
     return render(request, "web/order_detail.html", context, status=status)
 

@@ -415,3 +415,5 @@ class RuleChange(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = _("rule change")
+        verbose_name_plural = _("rule changes")

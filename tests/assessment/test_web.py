@@ -77,8 +77,36 @@ def test_scorecard_xlsx_matches_the_api(data, client_for):
     r = web("manager").get("/assessment/export/scorecard.xlsx?period=2026-10&level=station")
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == sum(len(u["kpis"]) for u in card["units"])
-    api = {(u["unit"], k["code"]): k["numerator"] for u in card["units"] for k in u["kpis"]}
+    from griddesk.assessment.templatetags.assessment_tags import KPI_LABELS
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        api = {(u["unit"], str(KPI_LABELS[k["code"]])): k["numerator"] for u in card["units"] for k in u["kpis"]}
     assert {(r[0], r[2]): r[4] for r in rows} == api
+
+
+def test_xlsx_headers_names_and_links_are_words_and_web_urls(data):
+    c = web("manager")
+    ws = load_workbook(io.BytesIO(c.get("/assessment/export/scorecard.xlsx?period=2026-10&level=station").content)).active
+    header = [ws.cell(1, i).value for i in range(1, ws.max_column + 1)]
+    assert "姓名" not in header and header[:2] == ["单位代码", "单位名称"], header
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert "万户投诉率" in {r[2] for r in rows} and not {r[2] for r in rows} & {"complaints_per_10k", "on_time_rate"}
+    for r in rows:
+        assert r[7].startswith("http://testserver/assessment/orders/?"), r[7]
+    resp = c.get(rows[0][7].removeprefix("http://testserver"))
+    assert resp.status_code == 200 and 'id="drill-count"' in resp.content.decode()
+    ws = load_workbook(io.BytesIO(c.get("/assessment/export/pareto.xlsx?period=2026-10").content)).active
+    assert [ws.cell(1, i).value for i in (1, 2)] == ["类别代码", "类别名称"]
+    api = web("manager")
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(get_user_model().objects.get(username="manager"))
+    x = api.get("/api/v1/assessment/scorecards/?period=2026-10&level=station&export=xlsx")
+    assert x.status_code == 200, x.content[:300]
+    ws = load_workbook(io.BytesIO(x.content)).active
+    assert str(ws.cell(2, 8).value).startswith("http://testserver/assessment/orders/?")
 
 
 def test_monthly_pdf_report(data):
@@ -99,3 +127,32 @@ def test_training_page(data):
 
 def test_drilldown_page_rejects_bad_filters(data):
     assert web("manager").get("/assessment/orders/?on_time=perhaps").status_code == 400
+
+
+def test_dashboard_chart_data_parses_once_into_an_object(data):
+    import json
+
+    html = web("manager").get("/assessment/?period=2026-10&level=station").content.decode()
+    m = re.search(r'<script id="assessment-charts" type="application/json">(.*?)</script>', html, re.S)
+    assert m, html[-2000:]
+    chart = json.loads(m.group(1))
+    assert isinstance(chart, dict), type(chart)
+    assert set(chart) == {"trend", "pareto"}
+    assert sum(chart["trend"]["y"]) > 0 and chart["pareto"]["x"]
+
+
+def test_complaints_per_10k_is_defined_per_level(data, client_for):
+    api = client_for("manager")
+    for level, defined in (("company", True), ("station", True), ("customer_category", True), ("department", False), ("staff", False)):
+        card = api.get(f"/api/v1/assessment/scorecards/?period=2026-10&level={level}").json()
+        assert card["units"], level
+        for u in card["units"]:
+            per_10k = [k for k in u["kpis"] if k["code"] == "complaints_per_10k"]
+            if not defined:
+                assert not per_10k, (level, u)
+        page = web("manager").get(f"/assessment/?period=2026-10&level={level}").content.decode()
+        head = re.search(r'<table class="grid" id="rankings">.*?</thead>', page, re.S).group(0)
+        assert ("万户投诉率" in head) == defined, level
+        assert 'id="per-10k-definition"' in page
+        assert not re.search(r"—</a> <small[^>]*>\(\d+/0\)", page), level  # never "— (22/0)"
+    assert any(k["code"] == "complaints_per_10k" for u in api.get("/api/v1/assessment/scorecards/?period=2026-10&level=station").json()["units"] for k in u["kpis"])

@@ -86,7 +86,7 @@ def test_opinion_board_judge_and_transfer(live_server, browser_page):
         first.locator("td.excerpt a").click()
     page.wait_for_selector("#explanation")
     signals = page.locator("#explanation tbody tr td:first-child").all_inner_texts()
-    assert {"negativity", "topic", "reach"} <= set(signals), signals
+    assert {"负面情绪", "话题严重度", "传播量"} <= set(signals), signals  # the signals by name, not code
     assert page.locator(".copy .content mark").count() >= 1  # places, keywords highlighted
     page.wait_for_function("document.querySelectorAll('#story-spark canvas').length >= 1")
 

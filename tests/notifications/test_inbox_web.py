@@ -115,3 +115,21 @@ def test_inbox_pages_keep_the_unread_filter(org: Any) -> None:
     assert 'href="?unread=1&amp;page=1"' in second
     everything = c.get("/inbox/").content.decode()
     assert 'href="?page=2"' in everything
+
+
+def test_inbox_notices_and_columns_in_words(order_at: Any) -> None:
+    o = order_at("investigating")
+    watch_deadlines(now=DEADLINE + timedelta(minutes=1))
+    page = login("manager").get("/inbox/").content.decode()
+    note = Notification.objects.get(recipient__username="manager", order=o)
+    assert "调查处理中" in note.body and "investigating" not in note.body  # the state by its label
+    assert "（investigating）" not in page and "(investigating)" not in page
+    head = re.search(r'<table class="grid" id="inbox">.*?</thead>', page, re.S).group(0)
+    assert "通知时间" in head and "受理时间" not in head  # the column is when the notice was sent
+
+
+def test_the_bell_is_an_inline_svg_icon(org: Any) -> None:
+    html = login("manager").get("/").content.decode()
+    link = re.search(r'<a [^>]*id="inbox-bell".*?</a>', html, re.S).group(0)
+    assert "<svg" in link and "&#128276;" not in link and "\U0001f514" not in link
+    assert 'aria-label="收件箱"' in link or "aria-label=" in link

@@ -34,8 +34,8 @@ def test_board_lists_stories_riskiest_first_with_charts_and_areas(web: Any, post
 
 
 def test_board_is_hidden_from_roles_that_do_not_monitor(web: Any) -> None:
-    assert web("agent").get("/opinion/").status_code == 404
-    assert web("station").get("/opinion/").status_code == 404
+    assert web("agent").get("/opinion/").status_code == 403
+    assert web("station").get("/opinion/").status_code == 403
     assert 'id="nav-opinion"' not in web("agent").get("/").content.decode()
 
 
@@ -92,4 +92,28 @@ def test_inspection_finding_form(web: Any) -> None:
     assert item.via == "form" and item.area is not None and item.area.code == "east" and item.source_kind == "inspection"
     bad = c.post("/opinion/new/", {"source_kind": "inspection", "text": "<script>x</script>", "published_at": when})
     assert bad.status_code == 400 and "error" in bad.content.decode()
-    assert web("leader").get("/opinion/new/").status_code == 404
+    assert web("leader").get("/opinion/new/").status_code == 403
+
+
+def test_story_page_speaks_words_not_codes(web: Any, post_items: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    sid = _story(post_items, text=PII_TEXT, views=50_000, reposts=800, comments=600)
+    c = web("specialist")
+    page = c.get(f"/opinion/stories/{sid}/").content.decode()
+    # who may transfer is said beside the tick box
+    hint = re.search(r'<p class="muted" id="transfer-who">(.*?)</p>', page, re.S)
+    assert hint and "营销服务专责" in hint.group(1)
+    c.post(f"/opinion/stories/{sid}/act/", {"action": "judge", "level": "high", "needs_transfer": "on", "note": "x"})
+    page = c.get(f"/opinion/stories/{sid}/").content.decode()
+    explanation = re.search(r'<table class="grid" id="explanation">.*?</table>', page, re.S).group(0)
+    for code in ("negativity", "reach", "burst", "keywords", "outage ×", "sensitive customer"):
+        assert code not in explanation, code
+    assert "传播" in explanation or "负面" in explanation
+    assert "停电 ×" in explanation
+    timeline = re.search(r'<ol id="timeline">(.*?)</ol>', page, re.S).group(1)
+    assert "new → judged" not in timeline and "→ judged" not in timeline
+    assert "已研判" in timeline or "研判" in timeline
+    name = get_user_model().objects.get(username="specialist").get_full_name()
+    assert name and name in timeline and "· specialist" not in timeline
+    assert name in page.split('id="story-state"')[1]  # judged by (name)

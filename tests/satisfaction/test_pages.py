@@ -94,3 +94,28 @@ def test_admin_edits_are_audited(org):
     assert rule.due_working_days == 4
     change = RuleChange.objects.filter(model="satisfaction.VisitRule").latest("at")
     assert change.before["due_working_days"] == 2 and change.after["due_working_days"] == 4
+
+
+def test_dashboard_breakdown_in_words_and_improve_first_before_keep_up(org):
+    import re
+
+    q = Questionnaire.objects.get(code=defaults.DEFAULT_CODE)
+    q.bootstrap = 20
+    q.save()
+    demo_responses_create(n=300, seed=11)
+    m = _web("manager")
+    m.post("/satisfaction/compute/", {"questionnaire": q.code})
+    for by, word in (("department", "主办部门"), ("station", "供电所"), ("channel", "渠道"), ("period", "月份")):
+        page = m.get(f"/satisfaction/?by={by}").content.decode()
+        select = re.search(r'<select name="by".*?</select>', page, re.S).group(0)
+        options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', select)
+        assert len(options) == 6 and all(label != code and re.search(r"[\u4e00-\u9fff]", label) for code, label in options)
+        head = re.search(r'<section class="card" id="visit-rates">.*?</thead>', page, re.S).group(0)
+        assert f"<th>{word}</th>" in head and f"<th>{by}</th>" not in head
+    page = m.get("/satisfaction/").content.decode()
+    first = re.search(r'<ol id="priorities">(.*?)</ol>', page, re.S).group(1)
+    quadrants = re.findall(r'data-quadrant="(\w+)"', first)
+    assert quadrants and not {"keep_up", "possible_overkill"} & set(quadrants), quadrants
+    assert quadrants == sorted(quadrants, key=["concentrate_here", "low_priority"].index)
+    keep = re.findall(r'data-quadrant="(\w+)"', page.split('id="keep-up"')[1].split("</ul>")[0]) if 'id="keep-up"' in page else []
+    assert set(keep) <= {"keep_up", "possible_overkill"} and len(quadrants) + len(keep) == 5

@@ -129,3 +129,33 @@ def test_weights_page(q):
     manager.force_login(get_user_model().objects.get(username="manager"))
     assert manager.get(f"/satisfaction/weights/?questionnaire={q.code}").status_code == 200
     assert manager.post(f"/satisfaction/weights/?questionnaire={q.code}", form).status_code == 403
+
+
+def test_managers_try_a_matrix_on_the_weights_page(q):
+    manager = Client()
+    manager.force_login(get_user_model().objects.get(username="manager"))
+    url = f"/satisfaction/weights/?questionnaire={q.code}"
+    page = manager.get(url + "&drivers=PSQ,SVQ,PV").content.decode()
+    assert 'id="ahp-form"' in page and 'id="ahp-preview"' in page and 'id="ahp-save"' not in page
+    assert "计算方法" in page and "回访方式" not in page  # the AHP method is not the return visit's
+    assert "请先输入" not in page or "管理员" in page
+    form = {"labels": ["PSQ", "SVQ", "PV"], "a_0_1": "3", "a_0_2": "5", "a_1_2": "2", "method": "eigen", "kind": "preview"}
+    r = manager.post(url, form)
+    assert r.status_code == 200, r.content.decode()[-2000:]
+    body = r.content.decode()
+    ref = ahp_weights(GOOD, labels=["PSQ", "SVQ", "PV"])
+    assert 'id="ahp-preview-result"' in body and f"{ref.cr:.3f}" in body
+    assert f"{ref.as_dict()['PSQ']:.4f}" in body
+    assert not AhpWeighting.objects.exists()  # tried, not saved
+    # validation errors in Chinese, naming the drivers, not codes or the engine's English
+    r = manager.post(url, {**form, "a_1_2": "abc"})
+    assert r.status_code == 400
+    err = r.content.decode().split('id="ahp-error"')[1].split("</div>")[0]
+    assert "判断值" in err and "a_1_2" not in err and "SVQ" not in err
+    r = manager.post(url, {**form, "a_0_1": "1/9", "a_1_2": "9"})
+    err = r.content.decode().split('id="ahp-error"')[1].split("</div>")[0]
+    assert r.status_code == 400 and "一致性" in err and "consistency ratio" not in err and "engine" not in err
+    assert manager.post(url, {**form, "kind": "save"}).status_code == 403
+    agent = Client()
+    agent.force_login(get_user_model().objects.get(username="specialist"))
+    assert agent.post(url, form).status_code == 403

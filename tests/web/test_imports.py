@@ -287,3 +287,20 @@ def test_job_fails_cleanly_when_the_uploader_loses_the_intake_role(org, settings
     job.refresh_from_db()
     assert job.state == "failed" and "无权受理" in job.message
     assert not WorkOrder.objects.exists()
+
+
+def test_local_times_as_the_instructions_say_and_a_date_error_naming_those_formats(upload):
+    rows = [
+        good_row(1, received_at="2026-03-01 09:30"),
+        good_row(2, received_at="2026-03-01 09:30:15"),
+        good_row(3, received_at="yesterday morning"),  # row 4
+    ]
+    _, job = upload("orders.csv", csv_bytes(rows))
+    assert (job.created, job.failed) == (2, 1)
+    sh = ZoneInfo("Asia/Shanghai")
+    got = sorted(WorkOrder.objects.filter(external_id__in=[rows[0]["external_id"], rows[1]["external_id"]]).values_list("received_at", flat=True))
+    assert got == [datetime(2026, 3, 1, 9, 30, tzinfo=sh), datetime(2026, 3, 1, 9, 30, 15, tzinfo=sh)]
+    [err] = job.errors
+    assert (err["row"], err["field"], err["code"]) == (4, "received_at", "invalid")
+    assert "2026-03-01 09:30" in err["message"] and "北京时间" in err["message"]
+    assert "YYYY-MM-DDThh:mm:ss+08:00" not in err["message"]

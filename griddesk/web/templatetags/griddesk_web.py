@@ -96,7 +96,8 @@ def get_item(mapping: Any, key: Any) -> Any:
 def person(user: Any) -> str:
     if user is None:
         return ""
-    return str(getattr(user, "first_name", "") or user.get_username())
+    full = user.get_full_name() if hasattr(user, "get_full_name") else getattr(user, "first_name", "")
+    return str(full.strip() or user.get_username())
 
 
 @register.filter

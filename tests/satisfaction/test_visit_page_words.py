@@ -1,0 +1,56 @@
+"""The return-visit pages in words: local times, names, method labels, the report, no preset outcome."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from griddesk.satisfaction.models import VisitTask
+from tests.walk import walk_to
+
+pytestmark = pytest.mark.django_db
+
+
+def web(username: str) -> Client:
+    c = Client()
+    c.force_login(get_user_model().objects.get(username=username))
+    return c
+
+
+def test_visit_page_shows_the_log_in_words_the_report_and_no_preset_outcome(org):
+    order = walk_to("fed_back", customer={"account_no": "7712340001", "name": "张三", "phone": "13812341234", "category": "residential"})
+    task = VisitTask.objects.get(order=order, state="open")
+    specialist = get_user_model().objects.get(username="specialist")
+    assert specialist.get_full_name() and specialist.get_full_name() != "specialist"
+    c = web("specialist")
+    r = c.post(reverse("satisfaction:visit-record", args=[task.pk]), {"kind": "attempt", "method": "phone", "note": "无人接听"})
+    assert r.status_code == 302
+    body = c.get(reverse("satisfaction:visit", args=[task.pk])).content.decode()
+    log = re.search(r'<ul class="timeline" id="attempts">(.*?)</ul>', body, re.S).group(1)
+    at = task.attempts.get().at
+    assert timezone.localtime(at).strftime("%Y-%m-%d %H:%M") in log  # Asia/Shanghai
+    assert specialist.get_full_name() in log and "· specialist ·" not in log
+    assert "电话" in log and "phone" not in log
+    # the report the visit is about
+    report = order.reports.get()
+    assert 'id="visit-report"' in body and report.findings in body and report.rectification in body
+    # the outcome must be chosen: nothing preselected, and an empty choice is refused
+    select = re.search(r'<select id="v-outcome"[^>]*>(.*?)</select>', body, re.S).group(0)
+    assert "required" in select.split(">")[0]
+    assert re.search(r'<option value="" selected>', select)
+    assert not re.search(r'<option value="satisfied"\s+selected', select)
+    r = c.post(reverse("satisfaction:visit-record", args=[task.pk]), {"kind": "outcome", "method": "phone", "outcome": ""})
+    assert r.status_code == 400
+    assert "回访结果" in r.content.decode() and "outcome:" not in r.content.decode()
+    task.refresh_from_db()
+    assert task.state == "open" and not task.outcome
+
+
+def test_visit_list_tabs_say_to_visit(org):
+    body = web("specialist").get(reverse("satisfaction:visits")).content.decode()
+    assert "待回访" in body and "待反馈" not in body
