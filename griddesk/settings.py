@@ -16,9 +16,64 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GRIDDESK_VAR_DIR", BASE_DIR.parent / "var"))
 
-DEBUG = os.environ.get("GRIDDESK_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("GRIDDESK_SECRET_KEY", "griddesk-insecure-dev-key-change-me-in-production")
-ALLOWED_HOSTS = os.environ.get("GRIDDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+DEV_SECRET_KEY = "griddesk-insecure-dev-key-change-me-in-production"
+# Production mode (``griddesk serve --prod`` sets it): DEBUG off, a real secret
+# key and the allowed hosts from the environment or no start at all, HTTPS
+# behind a TLS-terminating proxy. See docs/decisions/0020-production-defaults.md.
+PRODUCTION = os.environ.get("GRIDDESK_ENV", "").lower() == "production"
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def production_problems(env: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+    """What keeps production mode from starting (an empty list: nothing)."""
+    problems = []
+    key = env.get("GRIDDESK_SECRET_KEY", "")
+    if not key:
+        problems.append("GRIDDESK_SECRET_KEY is not set")
+    elif key == DEV_SECRET_KEY or key.startswith("django-insecure-"):
+        problems.append("GRIDDESK_SECRET_KEY is the public development key")
+    elif len(key) < 50 or len(set(key)) < 5:
+        problems.append("GRIDDESK_SECRET_KEY is too short (at least 50 characters, 5 different ones)")
+    if not [h for h in env.get("GRIDDESK_ALLOWED_HOSTS", "").split(",") if h.strip()]:
+        problems.append("GRIDDESK_ALLOWED_HOSTS is not set (comma-separated host names)")
+    return problems
+
+
+if PRODUCTION:
+    if _problems := production_problems():
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "production mode (GRIDDESK_ENV=production) refuses to start: " + "; ".join(_problems)
+        )
+    DEBUG = False
+    SECRET_KEY = os.environ["GRIDDESK_SECRET_KEY"]
+    ALLOWED_HOSTS = [h.strip() for h in os.environ["GRIDDESK_ALLOWED_HOSTS"].split(",") if h.strip()]
+else:
+    DEBUG = os.environ.get("GRIDDESK_DEBUG", "1") == "1"
+    SECRET_KEY = os.environ.get("GRIDDESK_SECRET_KEY", DEV_SECRET_KEY)
+    ALLOWED_HOSTS = os.environ.get("GRIDDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("GRIDDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# HTTPS. In production the app sits behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto (it must overwrite what the client sent); plain HTTP is
+# redirected, except the load balancer's health check.
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_flag("GRIDDESK_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("GRIDDESK_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("GRIDDESK_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_flag("GRIDDESK_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
