@@ -8,9 +8,11 @@ embedded SQLite file under ``var/`` is used.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -87,6 +89,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "griddesk.common",
     "griddesk.organisation",
     "griddesk.customers",
@@ -103,6 +106,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,6 +117,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "griddesk.common.middleware.RequestTooBigMiddleware",
+    # Last: turns a lockout flagged during the request into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "griddesk.urls"
@@ -163,8 +170,38 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out user or address is refused before the
+    # password is even checked (web login, admin login, anything calling authenticate()).
+    "griddesk.organisation.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force (django-axes, docs/decisions/0020-production-defaults.md): locked
+# after GRIDDESK_LOCKOUT_FAILURES wrong passwords for one user from one address,
+# or GRIDDESK_LOCKOUT_IP_FAILURES failures of any kind (passwords, API tokens)
+# from one address, for GRIDDESK_LOCKOUT_MINUTES; an administrator unlocks
+# earlier in the admin (Access attempts) or with `griddesk axes_reset_username USER`.
+AXES_HANDLER = "griddesk.organisation.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("GRIDDESK_LOCKOUT_FAILURES", 5))
+GRIDDESK_LOCKOUT_LIMITS = [AXES_FAILURE_LIMIT, int(os.environ.get("GRIDDESK_LOCKOUT_IP_FAILURES", 20))]
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("GRIDDESK_LOCKOUT_MINUTES", 15)))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "griddesk.organisation.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client's address: behind GRIDDESK_TRUSTED_PROXIES proxies (production
+# default 1, the TLS proxy) it is the one the nearest proxy appended to
+# X-Forwarded-For; a client can't choose it by sending its own header.
+_proxies = int(os.environ.get("GRIDDESK_TRUSTED_PROXIES", 1 if PRODUCTION else 0))
+if _proxies:
+    AXES_IPWARE_PROXY_COUNT = _proxies
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -178,6 +215,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Static files come from the installed packages through WhiteNoise: no
+# collectstatic step before `griddesk serve --prod`.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -239,4 +279,36 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDDESK_LOG_LEVEL", "WARNING")},
+}
+
+# Content-Security-Policy (django-csp): scripts only from this site (the few
+# inline ones carry the request's nonce), no plugins, no framing, forms post
+# only here. Inline style attributes stay allowed (charts, progress bars).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): camera and location for this
+# site only (photos from phones on site visits); everything else off.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "geolocation": ["self"],
+    **{
+        feature: []
+        for feature in (
+            "accelerometer", "autoplay", "display-capture", "encrypted-media", "fullscreen", "gyroscope",
+            "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
+            "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+        )
+    },
 }
