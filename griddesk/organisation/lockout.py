@@ -20,6 +20,7 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_lockout_parameters
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
@@ -59,6 +60,14 @@ class LockoutHandler(AxesDatabaseHandler):
             # failures * limit // own >= limit exactly when failures >= own
             worst = max(worst, failures * limit // own)
         return worst
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        """After a successful login: forget this user's failures from this
+        address only. (Axes would delete every matching set, the address's
+        count too, and anyone with an account could wipe it between guesses.)"""
+        username = get_client_username(request, credentials)
+        count, _ = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address).delete()
+        return count
 
 
 class LockoutBackend(AxesStandaloneBackend):

@@ -44,6 +44,17 @@ def test_five_wrong_passwords_lock_the_user_out_even_with_the_right_one(org, set
     assert _post_login(other, "agent", DEMO_PASSWORD, ip="10.0.0.2").status_code == 302 and _logged_in(other)
 
 
+def test_a_successful_login_resets_the_users_count(org):
+    client = Client()
+    for attempt in range(4):
+        _post_login(client, "agent", f"wrong-{attempt}")
+    assert _post_login(client, "agent", DEMO_PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    for attempt in range(4):
+        assert _post_login(client, "agent", f"again-{attempt}").status_code == 200
+    assert _post_login(client, "agent", DEMO_PASSWORD).status_code == 302
+
+
 def test_an_administrator_unlocks_in_the_admin(org):
     client = Client()
     for attempt in range(5):
@@ -86,8 +97,11 @@ def test_admin_login_is_protected_too(org):
 def test_many_users_from_one_address_lock_the_address(org, settings):
     assert settings.GRIDDESK_LOCKOUT_LIMITS == [5, 20]
     client = Client()
-    for attempt in range(20):  # 4 wrong passwords each for 5 user names: no user's limit reached
-        _post_login(client, f"user{attempt % 5}", f"wrong-{attempt}", ip="10.9.9.9")
+    for attempt in range(19):  # at most 4 wrong passwords each for 5 user names: no user's limit reached
+        assert _post_login(client, f"user{attempt % 5}", f"wrong-{attempt}", ip="10.9.9.9").status_code == 200
+    # Logging in to one's own account doesn't wipe the address's count.
+    assert _post_login(Client(), "manager", DEMO_PASSWORD, ip="10.9.9.9").status_code == 302
+    assert _post_login(client, "user9", "wrong-19", ip="10.9.9.9").status_code == 429
     assert _post_login(Client(), "manager", DEMO_PASSWORD, ip="10.9.9.9").status_code == 429
     assert _post_login(Client(), "manager", DEMO_PASSWORD, ip="10.9.9.10").status_code == 302
 
