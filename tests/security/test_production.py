@@ -74,10 +74,23 @@ def test_serve_prod_refuses_to_start_without_a_real_key_and_hosts(tmp_path, chan
             env.pop(name)
         else:
             env[name] = value
-    done = _griddesk("serve", "--prod", f"127.0.0.1:{_free_port()}", env=env, timeout=60)
-    assert done.returncode == 2
-    assert "production mode" in done.stderr and message in done.stderr
-    assert "Traceback" not in done.stderr
+    server = subprocess.Popen(
+        [sys.executable, "-m", "griddesk.cli", "serve", "--prod", f"127.0.0.1:{_free_port()}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        _out, err = server.communicate(timeout=60)
+    finally:  # had it started a server, don't leave it running
+        for pid in _descendants(server.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        server.kill()
+        server.wait()
+    assert server.returncode == 2
+    assert "production mode" in err and message in err
+    assert "Traceback" not in err
 
 
 def test_production_settings(tmp_path):
