@@ -8,6 +8,7 @@ embedded SQLite file under ``var/`` is used.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _env_flag(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
 
 
-def production_problems(env: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+def production_problems(env: Mapping[str, str] = os.environ) -> list[str]:
     """What keeps production mode from starting (an empty list: nothing)."""
     problems = []
     key = env.get("GRIDDESK_SECRET_KEY", "")

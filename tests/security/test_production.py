@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDDESK_") and k != "DJANGO_SETTINGS_MODULE"}
+    # Nothing of this test process's own settings (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy check rightly refuses).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDDESK_", "DJANGO_"))}
     env.update(
         GRIDDESK_VAR_DIR=str(tmp_path / "var"),
         GRIDDESK_SECRET_KEY=secrets.token_urlsafe(50),
