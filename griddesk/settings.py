@@ -8,17 +8,75 @@ embedded SQLite file under ``var/`` is used.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("GRIDDESK_VAR_DIR", BASE_DIR.parent / "var"))
 
-DEBUG = os.environ.get("GRIDDESK_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("GRIDDESK_SECRET_KEY", "griddesk-insecure-dev-key-change-me-in-production")
-ALLOWED_HOSTS = os.environ.get("GRIDDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+DEV_SECRET_KEY = "griddesk-insecure-dev-key-change-me-in-production"
+# Production mode (``griddesk serve --prod`` sets it): DEBUG off, a real secret
+# key and the allowed hosts from the environment or no start at all, HTTPS
+# behind a TLS-terminating proxy. See docs/decisions/0020-production-defaults.md.
+PRODUCTION = os.environ.get("GRIDDESK_ENV", "").lower() == "production"
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def production_problems(env: Mapping[str, str] = os.environ) -> list[str]:
+    """What keeps production mode from starting (an empty list: nothing)."""
+    problems = []
+    key = env.get("GRIDDESK_SECRET_KEY", "")
+    if not key:
+        problems.append("GRIDDESK_SECRET_KEY is not set")
+    elif key == DEV_SECRET_KEY or key.startswith("django-insecure-"):
+        problems.append("GRIDDESK_SECRET_KEY is the public development key")
+    elif len(key) < 50 or len(set(key)) < 5:
+        problems.append("GRIDDESK_SECRET_KEY is too short (at least 50 characters, 5 different ones)")
+    if not [h for h in env.get("GRIDDESK_ALLOWED_HOSTS", "").split(",") if h.strip()]:
+        problems.append("GRIDDESK_ALLOWED_HOSTS is not set (comma-separated host names)")
+    return problems
+
+
+if PRODUCTION:
+    if _problems := production_problems():
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "production mode (GRIDDESK_ENV=production) refuses to start: " + "; ".join(_problems)
+        )
+    DEBUG = False
+    SECRET_KEY = os.environ["GRIDDESK_SECRET_KEY"]
+    ALLOWED_HOSTS = [h.strip() for h in os.environ["GRIDDESK_ALLOWED_HOSTS"].split(",") if h.strip()]
+else:
+    DEBUG = os.environ.get("GRIDDESK_DEBUG", "1") == "1"
+    SECRET_KEY = os.environ.get("GRIDDESK_SECRET_KEY", DEV_SECRET_KEY)
+    ALLOWED_HOSTS = os.environ.get("GRIDDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("GRIDDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# HTTPS. In production the app sits behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto (it must overwrite what the client sent); plain HTTP is
+# redirected, except the load balancer's health check.
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_flag("GRIDDESK_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("GRIDDESK_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("GRIDDESK_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_flag("GRIDDESK_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -32,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "griddesk.common",
     "griddesk.organisation",
     "griddesk.customers",
@@ -52,6 +111,8 @@ MIDDLEWARE = [
     # Before sessions, tokens and views: a NUL anywhere in the request is a 400.
     "griddesk.common.middleware.NulCharacterMiddleware",
     "griddesk.common.middleware.DatabaseUnavailableMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "griddesk.common.middleware.RequestTooBigMiddleware",
     "griddesk.common.request_context.RequestContextMiddleware",
+    # Last: turns a lockout flagged during the request into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "griddesk.urls"
@@ -113,8 +176,38 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out user or address is refused before the
+    # password is even checked (web login, admin login, anything calling authenticate()).
+    "griddesk.organisation.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force (django-axes, docs/decisions/0020-production-defaults.md): locked
+# after GRIDDESK_LOCKOUT_FAILURES wrong passwords for one user from one address,
+# or GRIDDESK_LOCKOUT_IP_FAILURES failures of any kind (passwords, API tokens)
+# from one address, for GRIDDESK_LOCKOUT_MINUTES; an administrator unlocks
+# earlier in the admin (Access attempts) or with `griddesk axes_reset_username USER`.
+AXES_HANDLER = "griddesk.organisation.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("GRIDDESK_LOCKOUT_FAILURES", 5))
+GRIDDESK_LOCKOUT_LIMITS = [AXES_FAILURE_LIMIT, int(os.environ.get("GRIDDESK_LOCKOUT_IP_FAILURES", 20))]
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("GRIDDESK_LOCKOUT_MINUTES", 15)))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "griddesk.organisation.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client's address: behind GRIDDESK_TRUSTED_PROXIES proxies (production
+# default 1, the TLS proxy) it is the one the nearest proxy appended to
+# X-Forwarded-For; a client can't choose it by sending its own header.
+_proxies = int(os.environ.get("GRIDDESK_TRUSTED_PROXIES", 1 if PRODUCTION else 0))
+if _proxies:
+    AXES_IPWARE_PROXY_COUNT = _proxies
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -128,6 +221,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Static files come from the installed packages through WhiteNoise: no
+# collectstatic step before `griddesk serve --prod`.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -186,6 +282,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `check --deploy` is about a safe deployment; the schema's naming and
+    # serializer-guess warnings are checked with `griddesk spectacular --validate`.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Background work: django-q2 on the ORM broker (no extra server). See
@@ -242,4 +341,36 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDDESK_LOG_LEVEL", "WARNING")},
+}
+
+# Content-Security-Policy (django-csp): scripts only from this site (the few
+# inline ones carry the request's nonce), no plugins, no framing, forms post
+# only here. Inline style attributes stay allowed (charts, progress bars).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): camera and location for this
+# site only (photos from phones on site visits); everything else off.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "geolocation": ["self"],
+    **{
+        feature: []
+        for feature in (
+            "accelerometer", "autoplay", "display-capture", "encrypted-media", "fullscreen", "gyroscope",
+            "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
+            "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+        )
+    },
 }

@@ -63,7 +63,7 @@ def test_agent_finds_a_caller_by_phone(live_server, browser, width, height):
     page.fill("#id_username", "agent")
     page.fill("#id_password", DEMO_PASSWORD)
     with page.expect_navigation():
-        page.click("button[type=submit]")
+        page.click("#login-submit")
     assert page.locator("#todo .count").inner_text() == "2"
     tag = "phone" if width < 500 else "desktop"
     ARTIFACTS.mkdir(exist_ok=True)

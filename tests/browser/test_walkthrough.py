@@ -57,13 +57,31 @@ def browser_page(transactional_db):
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 1000})
         context.set_default_timeout(15_000)
+        # Every page must work under the Content-Security-Policy: a blocked
+        # script, style or frame (or a Permissions-Policy the browser doesn't
+        # understand) fails the test that saw it.
+        context.add_init_script(POLICY_WATCH)
         page = context.new_page()
+        violations: list[str] = []
+        page.on("console", lambda msg: violations.append(msg.text) if _policy_message(msg.text) else None)
+        page.policy_violations = violations  # type: ignore[attr-defined]
         try:
             yield page
         finally:
             context.close()
             browser.close()
             connections.close_all()  # the ones opened inside Playwright's context
+        expected = getattr(page, "expected_policy_violations", 0)
+        assert len(violations) == expected, f"policy violations in the browser: {violations}"
+
+
+POLICY_WATCH = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("Content Security Policy violation: " + e.violatedDirective + " blocked " + e.blockedURI);
+});"""
+
+
+def _policy_message(text: str) -> bool:
+    return "Content Security Policy" in text or "Permissions-Policy" in text or "Permissions policy" in text
 
 
 @pytest.mark.django_db(transaction=True)
