@@ -46,18 +46,19 @@ def index(request: HttpRequest) -> HttpResponse:
     except Forbidden as exc:
         return _forbidden(request, exc.message)
     error = ""
+    error_code = ""
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            error, status = _("Choose a CSV or XLSX file to import."), 400
+            error, error_code, status = _("Choose a CSV or XLSX file to import."), "required", 400
         else:
             try:
                 job = services.import_job_create(
-                    actor=actor, filename=upload.name or "", data=upload.read(), language=get_language() or ""
+                    actor=actor, filename=upload.name or "", data=files.read_upload(upload), language=get_language() or ""
                 )
             except InvalidInput as exc:
-                error, status = exc.message, 400
+                error, error_code, status = exc.message, exc.code, 400
             except Forbidden as exc:
                 return _forbidden(request, exc.message)
             else:
@@ -65,6 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "jobs": selectors.import_job_list(actor),
         "error": error,
+        "error_code": error_code,
         "columns": files.COLUMNS,
         "required_columns": files.REQUIRED_COLUMNS,
         "max_rows": files.MAX_ROWS,
