@@ -220,7 +220,7 @@ class _Budget:
 
 
 def _local(name: str) -> str:
-    return name.rsplit(":", 1)[-1]
+    return name if ":" not in name else name.rsplit(":", 1)[1]
 
 
 def _parser(start: Callable[[str, dict[str, str]], None], end: Callable[[str], None] | None = None,
