@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from griddesk.common import spreadsheets
 from griddesk.common.errors import Forbidden, InvalidInput
 from griddesk.organisation.access import Actor, actor_for
 
@@ -95,7 +96,7 @@ def _csv_response(rows: object, filename: str) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:  # type: ignore[attr-defined]
-        writer.writerow(row)
+        writer.writerow([spreadsheets.neutralise(v) for v in row])
     # UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly.
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
