@@ -9,8 +9,10 @@ time is spent:
 * for XLSX: the number of zip members, each member's *declared* size and the
   bytes *actually inflated* (counted chunk by chunk, so a zip whose headers lie
   is stopped at the budget: ``FILE_MAX_DECOMPRESSED_BYTES``),
-* rows (``FILE_MAX_ROWS``), columns (``FILE_MAX_COLUMNS``) and characters in one
-  cell or shared string (``FILE_MAX_CELL_CHARS``), counted as the XML is parsed.
+* rows (``FILE_MAX_ROWS``), columns (``FILE_MAX_COLUMNS``), cells
+  (``FILE_MAX_CELLS``; with the XML elements around them, this bounds the time)
+  and characters in one cell or shared string (``FILE_MAX_CELL_CHARS``), counted
+  as the XML is parsed.
 
 The workbook is parsed here with expat, not with openpyxl: openpyxl's read-only
 mode still builds every shared string in memory and pads every row to the
@@ -20,7 +22,7 @@ by their number format, and cells as the text a user typed.
 
 Refusals are ``InvalidInput`` on the field ``file`` with a stable code:
 ``file_too_large``, ``file_decompressed_too_large``, ``file_too_many_rows``,
-``file_too_many_columns``, ``file_cell_too_long``, ``file_invalid`` (a workbook
+``file_too_many_columns``, ``file_too_many_cells``, ``file_cell_too_long``, ``file_invalid`` (a workbook
 whose structure is hostile: a DTD, sizes that disagree with its headers, too
 many parts), besides the older ``empty``, ``unsupported_type``, ``bad_xlsx``,
 ``undecodable`` and ``malformed_csv``.
@@ -57,6 +59,13 @@ class Limits:
     max_rows: int
     max_columns: int
     max_cell_chars: int
+    max_cells: int
+
+    @property
+    def max_sheet_elements(self) -> int:
+        """XML elements a sheet may have: a cell is ``<c>`` and ``<v>`` (an inline
+        string ``<c><is><t>``), plus a ``<row>`` and its odds and ends."""
+        return 2 * self.max_cells + 2 * self.max_rows + 10_000
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -66,6 +75,7 @@ class Limits:
             max_rows=settings.FILE_MAX_ROWS,
             max_columns=settings.FILE_MAX_COLUMNS,
             max_cell_chars=settings.FILE_MAX_CELL_CHARS,
+            max_cells=settings.FILE_MAX_CELLS,
         )
 
 
@@ -93,6 +103,10 @@ def _too_many_rows(limits: Limits) -> InvalidInput:
 
 def _too_many_columns(limits: Limits) -> InvalidInput:
     return _refuse("file_too_many_columns", _("The file has more than %(max)d columns.") % {"max": limits.max_columns})
+
+
+def _too_many_cells(limits: Limits) -> InvalidInput:
+    return _refuse("file_too_many_cells", _("The file has more than %(max)d cells; split it into smaller files.") % {"max": limits.max_cells})
 
 
 def _cell_too_long(limits: Limits, row: int) -> InvalidInput:
@@ -184,6 +198,7 @@ def _csv_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]
     delimiter = max((",", "\t", ";"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     number = 0
+    cells = 0
     try:
         # Numbered by record, not by physical line, so a quoted multi-line cell
         # still counts as one row (as a spreadsheet shows it).
@@ -192,6 +207,9 @@ def _csv_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]
                 raise _too_many_rows(limits)
             if len(values) > limits.max_columns:
                 raise _too_many_columns(limits)
+            cells += len(values)
+            if cells > limits.max_cells:
+                raise _too_many_cells(limits)
             if any(len(v) > limits.max_cell_chars for v in values):
                 raise _cell_too_long(limits, number)
             yield number, [v.strip() for v in values]
@@ -223,8 +241,15 @@ def _local(name: str) -> str:
     return name if ":" not in name else name.rsplit(":", 1)[1]
 
 
+#: Elements of a small part (relationships, workbook, styles).
+_SMALL_PART_ELEMENTS = 100_000
+
+
 def _parser(start: Callable[[str, dict[str, str]], None], end: Callable[[str], None] | None = None,
-            text: Callable[[str], None] | None = None) -> expat.XMLParserType:
+            text: Callable[[str], None] | None = None, max_elements: int | None = _SMALL_PART_ELEMENTS) -> expat.XMLParserType:
+    """An expat parser that refuses a DTD and, unless ``max_elements`` is None (the
+    caller counts), more than ``max_elements`` elements: parsing costs a Python
+    call per element, so the count bounds the time as the byte budget bounds memory."""
     p = expat.ParserCreate()
     p.buffer_text = False
 
@@ -233,7 +258,18 @@ def _parser(start: Callable[[str, dict[str, str]], None], end: Callable[[str], N
 
     p.StartDoctypeDeclHandler = no_dtd  # XLSX parts never have one; entities are how XML bombs work
     p.EntityDeclHandler = no_dtd
-    p.StartElementHandler = start
+    if max_elements is not None:
+        seen = [0]
+
+        def counted(name: str, attrs: dict[str, str]) -> None:
+            seen[0] += 1
+            if seen[0] > max_elements:
+                raise _invalid()
+            start(name, attrs)
+
+        p.StartElementHandler = counted
+    else:
+        p.StartElementHandler = start
     if end is not None:
         p.EndElementHandler = end
     if text is not None:
@@ -371,7 +407,7 @@ def _shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget,
                 raise _cell_too_long(limits, 0)
             parts.append(data)
 
-    _drain(zf, info, budget, _parser(start, end, text))
+    _drain(zf, info, budget, _parser(start, end, text, max_elements=limits.max_sheet_elements))
     return strings
 
 
@@ -460,6 +496,8 @@ class _SheetReader:
         self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         self.done: list[tuple[int, list[str]]] = []
         self.rows_seen = 0
+        self.cells_seen = 0
+        self.elements_seen = 0
         self.row_number = 0
         self.row: dict[int, str] = {}
         self.column = 0
@@ -473,13 +511,16 @@ class _SheetReader:
         self.parts: list[str] = []
 
     def read(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[tuple[int, list[str]]]:
-        yield from _parse(zf, info, budget, _parser(self.start, self.end, self.text), self.flush)
+        yield from _parse(zf, info, budget, _parser(self.start, self.end, self.text, max_elements=None), self.flush)
 
     def flush(self) -> Iterator[tuple[int, list[str]]]:
         done, self.done = self.done, []
         yield from done
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.elements_seen += 1
+        if self.elements_seen > self.limits.max_sheet_elements:
+            raise _invalid() if self.cells_seen <= self.limits.max_cells else _too_many_cells(self.limits)
         tag = _local(name)
         if tag == "row":
             self.rows_seen += 1
@@ -493,6 +534,9 @@ class _SheetReader:
             self.column = 0
             self.in_row = True
         elif tag == "c" and self.in_row:
+            self.cells_seen += 1
+            if self.cells_seen > self.limits.max_cells:
+                raise _too_many_cells(self.limits)
             ref = attrs.get("r")
             self.column = _column(ref) if ref else self.column + 1
             if self.column > self.limits.max_columns:

@@ -104,6 +104,21 @@ def test_rows_are_counted_while_streaming(settings):
     assert len(rows) == 150_000 and rows[-1] == (150_000, ["1"])
 
 
+def test_cells_and_elements_are_counted_while_streaming(settings):
+    assert django_settings.FILE_MAX_CELLS == 2_000_000
+    settings.FILE_MAX_CELLS = 10_000
+    exc, _seconds, peak = refused("cells.xlsx", hostile.xlsx(hostile.wide_rows(200, 100)))  # 20,000 cells
+    assert exc.code == "file_too_many_cells" and "10000" in exc.message and peak < 5 * MB
+    # Elements that are not cells cost a parser call each too.
+    settings.FILE_MAX_ROWS = 1_000
+    exc, _seconds, _peak = refused("junk.xlsx", hostile.xlsx(["<sheetData>", "<x/>" * 100_000, "</sheetData>"]))
+    assert exc.code == "file_invalid"
+    exc, _seconds, _peak = refused("junk.xlsx", hostile.xlsx(["<sheetData/>"], ["<x/>" * 100_000]))
+    assert exc.code == "file_invalid"
+    exc, _seconds, _peak = refused("cells.csv", ("1," * 29 + "1\n").encode() * 500)  # 15,000 cells
+    assert exc.code == "file_too_many_cells"
+
+
 def test_a_sheet_that_lies_about_its_dimension_is_not_padded_out():
     data = hostile.xlsx(hostile.lying_dimension(2_000))  # claims 2,000 × 16,384 = 32M cells
     rows, seconds, peak = read_all("dim.xlsx", data)
