@@ -24,6 +24,8 @@ from griddesk.satisfaction.models import SurveyImport
 from .. import hostile_files as hostile
 
 MB = 1024 * 1024
+# Time bounds are loose (the test machine is shared and tracemalloc slows allocation);
+# before the fix these files took minutes or hundreds of MB.
 
 
 def read_all(name: str, data: bytes, seconds: float = 5.0) -> tuple[list[tuple[int, list[str]]], float, int]:
@@ -81,14 +83,14 @@ def test_a_32m_cell_workbook_is_refused_at_once(cells_32m):
     exc, seconds, peak = refused("bomb.xlsx", cells_32m)
     assert exc.code == "file_decompressed_too_large" and exc.field == "file"
     assert "100 MB" in exc.message
-    assert seconds < 0.5 and peak < 5 * MB, (seconds, peak)
+    assert seconds < 2 and peak < 5 * MB, (seconds, peak)
 
 
 def test_a_32m_cell_workbook_is_stopped_by_the_column_limit_while_streaming(cells_32m, settings):
     settings.FILE_MAX_DECOMPRESSED_BYTES = 10**12  # only the streaming checks stand in the way
     exc, seconds, peak = refused("bomb.xlsx", cells_32m)
     assert exc.code == "file_too_many_columns", exc.message
-    assert seconds < 1 and peak < 5 * MB, (seconds, peak)
+    assert seconds < 3 and peak < 5 * MB, (seconds, peak)
 
 
 def test_rows_are_counted_while_streaming(settings):
@@ -124,19 +126,19 @@ def test_a_sheet_that_lies_about_its_dimension_is_not_padded_out():
     rows, seconds, peak = read_all("dim.xlsx", data)
     assert rows[:2] == [(1, ["1"]), (2, ["2"])] and len(rows) == 2_000
     assert max(len(values) for _n, values in rows) == 1
-    assert seconds < 1 and peak < 5 * MB, (seconds, peak)
+    assert seconds < 5 and peak < 5 * MB, (seconds, peak)
 
 
 def test_a_huge_shared_string_is_refused_before_it_is_built(huge_string, settings):
     assert len(huge_string) < 1 * MB
     exc, seconds, peak = refused("strings.xlsx", huge_string)
     assert exc.code == "file_decompressed_too_large"
-    assert seconds < 0.5 and peak < 5 * MB, (seconds, peak)
+    assert seconds < 2 and peak < 5 * MB, (seconds, peak)
     # Even when the unpacked size is allowed, the string stops at the cell limit.
     settings.FILE_MAX_DECOMPRESSED_BYTES = 10**12
     exc, seconds, peak = refused("strings.xlsx", huge_string)
     assert exc.code == "file_cell_too_long" and "20000" in exc.message
-    assert seconds < 0.5 and peak < 5 * MB, (seconds, peak)
+    assert seconds < 3 and peak < 5 * MB, (seconds, peak)
 
 
 def test_a_zip_whose_header_understates_the_size_is_refused(huge_string):
@@ -144,7 +146,7 @@ def test_a_zip_whose_header_understates_the_size_is_refused(huge_string):
     assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(liar)).infolist()) < 10_000
     exc, seconds, peak = refused("liar.xlsx", liar)
     assert exc.code == "file_invalid"
-    assert seconds < 0.5 and peak < 5 * MB, (seconds, peak)
+    assert seconds < 3 and peak < 5 * MB, (seconds, peak)
 
 
 def test_a_workbook_with_a_dtd_is_refused():
@@ -175,7 +177,7 @@ def test_a_workbook_with_a_dtd_is_refused():
 def test_csv_limits(data, code):
     exc, seconds, _peak = refused("x.csv", data, trace=False)
     assert exc.code == code, exc.message
-    assert seconds < 2
+    assert seconds < 5
 
 
 def test_a_file_within_every_limit_is_read():
