@@ -254,6 +254,20 @@ if os.environ.get("GRIDDESK_STORAGE", "local") == "s3":
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("GRIDDESK_MAX_BODY", 8 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Uploaded CSV/XLSX files (griddesk.common.files, ADR 0017), checked while streaming.
+# An upload may be as large as an API request body, so the web forms and the API
+# agree. A workbook may unpack to 100 MB (a 50,000-row survey of 40 questions is
+# about 60 MB of sheet XML); 100,000 rows is above every import's own row limit;
+# 200 columns and 20,000 characters per cell are far above any template's.
+FILE_MAX_BYTES = int(os.environ.get("GRIDDESK_FILE_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE))
+FILE_MAX_DECOMPRESSED_BYTES = int(os.environ.get("GRIDDESK_FILE_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024))
+FILE_MAX_ROWS = int(os.environ.get("GRIDDESK_FILE_MAX_ROWS", 100_000))
+FILE_MAX_COLUMNS = int(os.environ.get("GRIDDESK_FILE_MAX_COLUMNS", 200))
+FILE_MAX_CELL_CHARS = int(os.environ.get("GRIDDESK_FILE_MAX_CELL_CHARS", 20_000))
+# Parsing costs about a microsecond per cell: 2,000,000 cells (a 50,000-row survey
+# of 40 questions) bound a refusal or a read to seconds, not minutes.
+FILE_MAX_CELLS = int(os.environ.get("GRIDDESK_FILE_MAX_CELLS", 2_000_000))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "griddesk.organisation.authentication.ActorTokenAuthentication",

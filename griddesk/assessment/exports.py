@@ -14,11 +14,13 @@ from openpyxl.styles import Font
 
 from griddesk.attachments.models import Attachment
 from griddesk.attachments.selectors import attachments_of
+from griddesk.common import spreadsheets
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 
 
 def xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """One workbook, one sheet per (title, header, rows)."""
+    """One workbook, one sheet per (title, header, rows); saved by the shared
+    writer, so no cell is a live formula."""
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     for title, header, rows in sheets:
@@ -28,9 +30,7 @@ def xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -
             cell.font = Font(bold=True)
         for row in rows:
             ws.append([_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return spreadsheets.save(wb)
 
 
 def _cell(v: Any) -> Any:

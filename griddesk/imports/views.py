@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from griddesk.common import spreadsheets
 from griddesk.common.errors import Forbidden, InvalidInput
 from griddesk.organisation.access import Actor, actor_for
 
@@ -46,18 +47,19 @@ def index(request: HttpRequest) -> HttpResponse:
     except Forbidden as exc:
         return _forbidden(request, exc.message)
     error = ""
+    error_code = ""
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            error, status = _("Choose a CSV or XLSX file to import."), 400
+            error, error_code, status = _("Choose a CSV or XLSX file to import."), "required", 400
         else:
             try:
                 job = services.import_job_create(
-                    actor=actor, filename=upload.name or "", data=upload.read(), language=get_language() or ""
+                    actor=actor, filename=upload.name or "", data=files.read_upload(upload), language=get_language() or ""
                 )
             except InvalidInput as exc:
-                error, status = exc.message, 400
+                error, error_code, status = exc.message, exc.code, 400
             except Forbidden as exc:
                 return _forbidden(request, exc.message)
             else:
@@ -65,6 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "jobs": selectors.import_job_list(actor),
         "error": error,
+        "error_code": error_code,
         "columns": files.COLUMNS,
         "required_columns": files.REQUIRED_COLUMNS,
         "max_rows": files.MAX_ROWS,
@@ -93,7 +96,7 @@ def _csv_response(rows: object, filename: str) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:  # type: ignore[attr-defined]
-        writer.writerow(row)
+        writer.writerow([spreadsheets.neutralise(v) for v in row])
     # UTF-8 with a byte-order mark so that Excel opens the Chinese text correctly.
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from griddesk.common.errors import Forbidden, InvalidInput, NotFound
+from griddesk.common.files import read_upload
 from griddesk.common.pagination import Pagination
 from griddesk.organisation.access import Actor, actor_for
 
@@ -85,7 +86,7 @@ class ItemImportApi(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(_("Choose a CSV or XLSX file."), code="required", field="file")
-        report = imports.import_file(actor=_actor(request), filename=upload.name or "", data=upload.read())
+        report = imports.import_file(actor=_actor(request), filename=upload.name or "", data=read_upload(upload))
         return Response(report.as_dict(), status=status.HTTP_200_OK)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from griddesk.common.errors import InvalidInput, ServiceError
+from griddesk.common.files import read_upload
 from griddesk.organisation.access import Actor, actor_for
 
 from . import imports, presenters, selectors, services
@@ -198,14 +199,16 @@ def import_items(request: HttpRequest) -> HttpResponse:
     _require(actor, "intake")
     report = None
     error = ""
+    error_code = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             error = _("Choose a CSV or XLSX file.")
         else:
             try:
-                report = imports.import_file(actor=actor, filename=upload.name or "", data=upload.read())
+                report = imports.import_file(actor=actor, filename=upload.name or "", data=read_upload(upload))
             except ServiceError as exc:
-                error = exc.message
-    return render(request, "opinion/import.html", {"report": report, "error": error, "columns": imports.COLUMNS},
+                error, error_code = exc.message, exc.code
+    return render(request, "opinion/import.html", {"report": report, "error": error, "error_code": error_code,
+                                                   "columns": imports.COLUMNS},
                   status=400 if error else 200)

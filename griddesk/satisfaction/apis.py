@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from griddesk.common.errors import Forbidden, InvalidInput, NotFound
+from griddesk.common.files import read_upload
 from griddesk.common.pagination import Pagination
 from griddesk.common.validation import MAX_CONTENT_CHARS, CleanCharField
 from griddesk.organisation.access import Actor, actor_for
@@ -220,7 +221,7 @@ class ResponsesImportApi(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput(_("Choose a file."), code="required", field="file")
-        imp = surveys.responses_import(actor=actor, questionnaire=q, filename=upload.name or "", data=upload.read())
+        imp = surveys.responses_import(actor=actor, questionnaire=q, filename=upload.name or "", data=read_upload(upload))
         body = {"import": imp.pk, "total": imp.total, "created": imp.created, "failed": imp.failed, **imp.report}
         return Response(body, status=status.HTTP_201_CREATED if imp.created else status.HTTP_400_BAD_REQUEST)
 

@@ -10,6 +10,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from griddesk.common import spreadsheets
+
 from .models import IndexSnapshot, Questionnaire
 
 #: Quadrant codes are the engine's (``engines.ipa.QUADRANTS``); "improve_first" is
@@ -158,9 +160,7 @@ def workbook(q: Questionnaire, result: dict[str, Any] | None, rates: dict[str, l
                 tr = r.get("trend") or {}
                 g.append([dim, r["label"], r["n"], r["index"], r["ci_low"], r["ci_high"], r.get("ci_method"),
                           tr.get("slope"), tr.get("ci_low"), tr.get("ci_high")])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return spreadsheets.save(wb)  # the shared writer: no cell is a live formula
 
 
 # ------------------------------------------------------------------ PDF

@@ -102,3 +102,20 @@ def test_archive_export_jsonl_and_xlsx(archived, client_for):
     assert events.max_row - 1 == sum(len(x["events"]) for x in lines)
     assert client_for("manager").get("/api/v1/archive/export/", {"period": period, "export": "pdf"}).status_code == 400
     assert client_for("manager").get("/api/v1/archive/export/", {"period": "2020-01", "export": "jsonl"}).status_code == 200
+
+
+def test_archive_export_writes_a_customers_formula_as_inert_text(drive_order, client_for):
+    from django.utils import timezone
+
+    evil = '=HYPERLINK("http://x","y")'
+    order = drive_order(Spec(received=OCT, stop="archived", content=evil))
+    period = timezone.localtime(ArchiveEntry.objects.get(order=order).archived_at).strftime("%Y-%m")
+    r = client_for("manager").get("/api/v1/archive/export/", {"period": period, "export": "xlsx"})
+    assert r.status_code == 200
+    orders = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    header = [c.value for c in orders[1]]
+    row = next(r for r in orders.iter_rows(min_row=2) if r[0].value == order.number)
+    content = row[header.index("内容")]
+    assert content.data_type != "f" and content.value == "'" + evil
+    score = row[header.index("得分")]
+    assert score.data_type == "n" and isinstance(score.value, (int, float))  # numbers stay numbers
