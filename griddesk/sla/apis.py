@@ -6,7 +6,13 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,9 +26,11 @@ from .serializers import (
     CalendarYearSerializer,
     DeadlineOutSerializer,
     DeadlineQuerySerializer,
+    OverrideImportOutSerializer,
     OverrideImportSerializer,
     OverrideOutSerializer,
     OverrideSerializer,
+    OverrideSetOutSerializer,
 )
 
 
@@ -38,23 +46,24 @@ class CalendarYearApi(APIView):
         return Response(data)
 
 
-_IMPORT_RESULT = inline_serializer(
-    "CalendarImportResult",
-    {
-        "created": serializers.IntegerField(),
-        "updated": serializers.IntegerField(),
-        "unchanged": serializers.IntegerField(),
-        "confirmed_year": serializers.IntegerField(allow_null=True),
-        "confirmation": serializers.CharField(allow_null=True),
-        "results": serializers.ListField(child=serializers.DictField()),
-    },
-)
-
-
 class CalendarOverridesApi(APIView):
     @extend_schema(
-        request=OverrideSerializer,
-        responses={201: OverrideOutSerializer, 200: OpenApiResponse(_IMPORT_RESULT, description="bulk form")},
+        request=PolymorphicProxySerializer(
+            component_name="CalendarOverrideRequest",
+            serializers=[OverrideSerializer, OverrideImportSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: OpenApiResponse(OverrideSetOutSerializer, description="one date, newly overridden"),
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="CalendarOverrideResult",
+                    serializers=[OverrideSetOutSerializer, OverrideImportOutSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="one date already overridden (updated / unchanged), or the notice at once",
+            ),
+        },
         description='Administrators only. One date: {"date", "is_workday", "source_notice", "note"}. '
         'A notice at once: {"overrides": [...], "confirm_year": 2027, "notice": "…"} — all or nothing, '
         "errors per item; confirm_year marks the year confirmed (its deadlines stop being provisional). "

@@ -88,18 +88,22 @@ class _ListFilters(serializers.Serializer):
 _FILTER_NAMES = frozenset(_ListFilters._declared_fields)
 
 _LIST_PARAMS = (
-    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "page",
+    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q",
     "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
     "assessed", "on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied", "visit_outcome", "handler",
-    "assessed_department", "assessed_station", "ordering", "count",
+    "assessed_department", "assessed_station",
 )
 
 
 class WorkOrderListCreateApi(APIView):
+    # For the schema: GET answers a page object (PaginatedWorkOrderList) and takes page/page_size.
+    pagination_class = Pagination
+
     @extend_schema(
         parameters=[
-            OpenApiParameter(n, str, required=False)
-            for n in _LIST_PARAMS
+            *(OpenApiParameter(n, str, required=False) for n in _LIST_PARAMS),
+            OpenApiParameter("ordering", str, required=False, enum=["deadline", "-received"]),
+            OpenApiParameter("count", str, required=False, enum=["exact"], description="`exact`: count every row"),
         ],
         responses=WorkOrderSerializer(many=True),
     )
