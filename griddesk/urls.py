@@ -26,3 +26,5 @@ urlpatterns = [
     path("inbox/", include("griddesk.notifications.web_urls")),
     path("", include("griddesk.web.urls")),
 ]
+
+handler404 = "griddesk.common.errors.not_found_view"

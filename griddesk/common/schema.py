@@ -40,11 +40,11 @@ _DESCRIPTIONS = {
 _WRITE = {"post", "put", "patch", "delete"}
 
 
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
 def _error_response(code: str) -> dict[str, Any]:
-    return {
-        "description": _DESCRIPTIONS[code],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    return {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": dict(_ERROR_REF)}}}
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -60,5 +60,13 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 codes += ["413", "415"]
             responses = operation.setdefault("responses", {})
             for code in codes:
-                responses.setdefault(code, _error_response(code))
+                if code not in responses:
+                    responses[code] = _error_response(code)
+                    continue
+                # A view that documents its own body for this status (a bulk
+                # endpoint's per-row report) can still fail with the common shape.
+                for media in responses[code].get("content", {}).values():
+                    own = media.get("schema")
+                    if own and own != _ERROR_REF:
+                        media["schema"] = {"oneOf": [own, _ERROR_REF]}
     return result

@@ -140,18 +140,22 @@ class WorkOrderListCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+_BULK_RESULT = inline_serializer(
+    "BulkResult",
+    {
+        "created": serializers.IntegerField(),
+        "existing": serializers.IntegerField(),
+        "errors": serializers.IntegerField(),
+        "results": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
 class WorkOrderBulkApi(APIView):
     @extend_schema(
         request=inline_serializer("BulkIntake", {"orders": IntakeSerializer(many=True)}),
-        responses=inline_serializer(
-            "BulkResult",
-            {
-                "created": serializers.IntegerField(),
-                "existing": serializers.IntegerField(),
-                "errors": serializers.IntegerField(),
-                "results": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        # 400 when no order went in: the same per-row report.
+        responses={200: _BULK_RESULT, 400: _BULK_RESULT},
     )
     def post(self, request: Request) -> Response:
         payload = request.data
