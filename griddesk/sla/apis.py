@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -158,7 +159,8 @@ class DeadlineApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("received_at", str, required=True, description="ISO 8601 with offset, e.g. 2026-09-30T10:00:00+08:00"),
+            OpenApiParameter("received_at", OpenApiTypes.DATETIME, required=True,
+                             description="RFC 3339 (with an offset), e.g. 2026-09-30T10:00:00+08:00"),
             OpenApiParameter("type", str, required=False, description="order type code (default complaint)"),
             OpenApiParameter("grade", int, required=False, description="1–4"),
             OpenApiParameter("complexity", str, required=False, enum=["ordinary", "important"],

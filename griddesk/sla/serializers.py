@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from griddesk.common.validation import AwareDateTimeField, CleanCharField
+from griddesk.common.validation import AwareDateTimeField, CleanCharField, parse_iso_datetime
 from griddesk.workorders.models import Channel, Complexity, OrderType
 
 from .models import AreaType
@@ -27,9 +27,9 @@ class AnyTimeAwareDateTimeField(AwareDateTimeField):
 
     def to_internal_value(self, value: object) -> datetime:
         if isinstance(value, str):
-            text = _SPACE_OFFSET.sub(r"\1+\2", value.strip()).replace("Z", "+00:00")
+            text = _SPACE_OFFSET.sub(r"\1+\2", value.strip())
             try:
-                parsed = datetime.fromisoformat(text)
+                parsed = parse_iso_datetime(text)
             except ValueError:
                 self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
             if parsed.tzinfo is None:

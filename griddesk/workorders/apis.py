@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -88,7 +89,7 @@ class _ListFilters(serializers.Serializer):
 _FILTER_NAMES = frozenset(_ListFilters._declared_fields)
 
 _LIST_PARAMS = (
-    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q",
+    "state", "type", "channel", "grade", "department", "overdue", "q",
     "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
     "assessed", "on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied", "visit_outcome", "handler",
     "assessed_department", "assessed_station",
@@ -102,6 +103,8 @@ class WorkOrderListCreateApi(APIView):
     @extend_schema(
         parameters=[
             *(OpenApiParameter(n, str, required=False) for n in _LIST_PARAMS),
+            *(OpenApiParameter(n, OpenApiTypes.DATETIME, required=False, description="RFC 3339, e.g. 2026-09-30T10:00:00+08:00")
+              for n in ("received_from", "received_to")),
             OpenApiParameter("ordering", str, required=False, enum=["deadline", "-received"]),
             OpenApiParameter("count", str, required=False, enum=["exact"], description="`exact`: count every row"),
         ],
