@@ -68,5 +68,5 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 for media in responses[code].get("content", {}).values():
                     own = media.get("schema")
                     if own and own != _ERROR_REF:
-                        media["schema"] = {"oneOf": [own, _ERROR_REF]}
+                        media["schema"] = {"anyOf": [own, _ERROR_REF]}
     return result
