@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before sessions, tokens and views: a NUL anywhere in the request is a 400.
+    "griddesk.common.middleware.NulCharacterMiddleware",
+    "griddesk.common.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,6 +144,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "griddesk.common.errors.api_exception_handler",
+    # Bounds JSON nesting and refuses non-object bodies (griddesk/common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "griddesk.common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "griddesk.common.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
@@ -179,6 +188,12 @@ Q_CLUSTER = {
 # How far in the future a received_at may lie (clock skew between systems).
 GRIDDESK_FUTURE_TOLERANCE_SECONDS = 300
 GRIDDESK_BULK_MAX = 1000
+# Deepest JSON nesting an API body may have (griddesk.common.parsers).
+GRIDDESK_JSON_MAX_DEPTH = 64
+# Dates and times the API takes lie in these years (griddesk.common.validation);
+# received/published times also no later than now + the tolerance above.
+GRIDDESK_DATE_MIN_YEAR = int(os.environ.get("GRIDDESK_DATE_MIN_YEAR", 2000))
+GRIDDESK_DATE_MAX_YEAR = int(os.environ.get("GRIDDESK_DATE_MAX_YEAR", 2100))
 # Connections a deadline recompute (after a calendar or SLA-policy change) uses
 # at once on PostgreSQL; unset: the machine's cores, at most 4.
 _recompute_workers = os.environ.get("GRIDDESK_RECOMPUTE_WORKERS")

@@ -28,3 +28,4 @@ urlpatterns = [
 ]
 
 handler404 = "griddesk.common.errors.not_found_view"
+handler500 = "griddesk.common.middleware.server_error"

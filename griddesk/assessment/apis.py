@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from griddesk.common.errors import Forbidden, InvalidInput
 from griddesk.common.pagination import Pagination
+from griddesk.common.validation import date_out_of_range_message, period_in_date_range
 from griddesk.engines import kpi
 from griddesk.organisation.access import Actor, actor_for
 from griddesk.workorders.serializers import WorkOrderSerializer, render_orders
@@ -35,6 +36,8 @@ def viewer(request: Any) -> Actor:
 def parse_period(value: str | None) -> kpi.Period:
     if not value:
         raise InvalidInput(_("Give a period such as 2026-10, 2026-Q4 or 2026."), code="required", field="period")
+    if not period_in_date_range(value):
+        raise InvalidInput(date_out_of_range_message(), code="date_out_of_range", field="period")
     try:
         return kpi.parse_period(value)
     except ValueError:

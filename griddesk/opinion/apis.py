@@ -46,6 +46,8 @@ def _result_body(results: list[services.IntakeResult]) -> dict[str, Any]:
 
 
 class ItemIntakeApi(APIView):
+    json_list_body = True  # a bare list is accepted too (griddesk.common.parsers)
+
     @extend_schema(
         request=ItemSerializer,
         responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},

@@ -168,6 +168,8 @@ def response_dict(r: Any) -> dict[str, Any]:
 
 
 class ResponsesApi(APIView):
+    json_list_body = True  # a bare list of responses is accepted too
+
     @extend_schema(
         parameters=[OpenApiParameter("snapshot", int, required=False, description="the responses behind this snapshot"),
                     OpenApiParameter("dim", str, required=False, enum=list(selectors.DRILL_DIMENSIONS)),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from griddesk.common.errors import InvalidInput
+from griddesk.common.validation import date_out_of_range_message, period_in_date_range
 from griddesk.engines.workflow import Role
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department
@@ -97,6 +98,8 @@ def parse_period(text: str | None) -> Period | None:
     if not text:
         return None
     text = text.strip().upper()
+    if not period_in_date_range(text):
+        raise InvalidInput(date_out_of_range_message(), code="date_out_of_range", field="period")
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
     if m and 1 <= int(m.group(2)) <= 12:
         y, mo = int(m.group(1)), int(m.group(2))

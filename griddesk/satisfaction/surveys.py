@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from griddesk.common.errors import InvalidInput
+from griddesk.common.validation import date_out_of_range_message, in_date_range
 from griddesk.customers.models import Customer, CustomerCategory
 from griddesk.imports import files
 from griddesk.organisation.access import Actor
@@ -221,6 +222,9 @@ def validate_rows(q: Questionnaire, rows: list[Row]) -> tuple[list[SurveyRespons
             answered_on = None
         if answered_on is None:
             err("answered_on", "invalid_date", _("A date like 2026-10-15 is required."))
+        elif not in_date_range(answered_on):
+            err("answered_on", "date_out_of_range", date_out_of_range_message())
+            answered_on = None
         area = a.get("area", "").strip()
         if area and area not in refs.areas:
             err("area", "unknown_area", _("Unknown company or county company “%(code)s”.") % {"code": area})

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from griddesk.common.validation import AwareDateTimeField, CleanCharField, parse_iso_datetime
+from griddesk.common.validation import AwareDateTimeField, BoundedDateField, CleanCharField
 from griddesk.workorders.models import Channel, Complexity, OrderType
 
 from .models import AreaType
@@ -23,22 +21,13 @@ _SPACE_OFFSET = re.compile(r"(\d) (\d{2}(?::?\d{2})?)$")
 
 class AnyTimeAwareDateTimeField(AwareDateTimeField):
     """ISO 8601 with an explicit offset, naive times refused (code ``naive``),
-    but without the "not in the future" check: an integrator may ask about any time."""
+    but without the "not in the future" check: an integrator may ask about any
+    time (within the API's date range, code ``date_out_of_range``)."""
 
-    def to_internal_value(self, value: object) -> datetime:
-        if isinstance(value, str):
-            text = _SPACE_OFFSET.sub(r"\1+\2", value.strip())
-            try:
-                parsed = parse_iso_datetime(text)
-            except ValueError:
-                self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
-            if parsed.tzinfo is None:
-                self.fail("naive")
-            value = parsed
-        result = serializers.DateTimeField.to_internal_value(self, value)
-        if timezone.is_naive(result):
-            self.fail("naive")
-        return result
+    future_allowed = True
+
+    def clean_text(self, value: str) -> str:
+        return _SPACE_OFFSET.sub(r"\1+\2", value.strip())
 
 
 def _check_day_year(value: Any) -> Any:
@@ -51,7 +40,7 @@ def _check_day_year(value: Any) -> Any:
 
 
 class OverrideSerializer(serializers.Serializer):
-    date = serializers.DateField(validators=[_check_day_year])
+    date = BoundedDateField(validators=[_check_day_year])
     is_workday = serializers.BooleanField()
     source_notice = CleanCharField(max_length=200)
     note = CleanCharField(max_length=500, required=False, allow_blank=True, default="")

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from griddesk.common.errors import InvalidInput, NotFound
 from griddesk.common.pagination import Pagination
+from griddesk.common.validation import BoundedDateTimeField
 from griddesk.organisation.access import Actor, actor_for
 
 from . import selectors, services
@@ -56,8 +57,8 @@ class _ListFilters(serializers.Serializer):
     grade = serializers.IntegerField(required=False, min_value=1, max_value=4)
     department = serializers.CharField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    received_from = serializers.DateTimeField(required=False)
-    received_to = serializers.DateTimeField(required=False)
+    received_from = BoundedDateTimeField(required=False)
+    received_to = BoundedDateTimeField(required=False)
     q = serializers.CharField(required=False)
     # Drill-down filters (assessment scorecards)
     company = serializers.CharField(required=False)
@@ -155,6 +156,8 @@ _BULK_RESULT = inline_serializer(
 
 
 class WorkOrderBulkApi(APIView):
+    json_list_body = True  # a bare list is accepted too (griddesk.common.parsers)
+
     @extend_schema(
         request=inline_serializer("BulkIntake", {"orders": IntakeSerializer(many=True)}),
         # 400 when no order went in: the same per-row report.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from griddesk.common import rows
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from griddesk.common.validation import date_out_of_range_message, in_date_range
 from griddesk.customers.models import Customer
 from griddesk.customers.selectors import customers_for_intake
 from griddesk.engines import grading, routing, workflow
@@ -65,6 +66,17 @@ _TYPE_PREFIX = {
 
 
 # ------------------------------------------------------------------ numbering
+
+
+def _number_day(received_at: datetime) -> str:
+    """The day part of an order number, ``YYYYMMDD`` in business time. Always
+    eight digits: ``strftime("%Y")`` writes the year 72 as "72" (TS720921000001).
+    The API refuses such dates already (``date_out_of_range``); this keeps any
+    other caller from minting a malformed number."""
+    d = timezone.localdate(received_at)
+    if not in_date_range(d):
+        raise InvalidInput(date_out_of_range_message(), code="date_out_of_range", field="received_at")
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
 def _allocate_numbers(order_type: str, day: str, count: int, *, async_commit: bool = False) -> list[str]:
@@ -388,7 +400,7 @@ def work_order_intake(
     department = _intake_department(actor)
     ctx = _IntakeContext([data])
     ctx.category(data.category)  # an unknown category is refused before a number is reserved
-    day = timezone.localdate(data.received_at).strftime("%Y%m%d")
+    day = _number_day(data.received_at)
     reserved = _reserve_numbers(data.type, day, 1)
     try:
         with transaction.atomic():
@@ -494,7 +506,7 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
     # for the whole of its write.
     groups: dict[tuple[str, str], list[int]] = {}
     for pos, (_i, data) in enumerate(accepted):
-        groups.setdefault((data.type, timezone.localdate(data.received_at).strftime("%Y%m%d")), []).append(pos)
+        groups.setdefault((data.type, _number_day(data.received_at)), []).append(pos)
     ordered = sorted(groups.items(), key=lambda g: (_TYPE_PREFIX.get(OrderType(g[0][0]), "GD"), g[0][1]))
     numbers: dict[int, str] = {}
     for (order_type, day), positions in ordered:

@@ -55,7 +55,7 @@ def test_bulk_batch_refuses_bad_items_one_by_one_and_takes_the_rest(org: Any, po
     items = [
         item_payload(),
         item_payload(text="", title=""),
-        item_payload(text="abc\x00\x01\x02def"),
+        item_payload(text="abc\x03\x01\x02def"),
         item_payload(text="停电" * 10_001),
         item_payload(text="<p>停电了</p><script>alert(1)</script>"),
         item_payload(text="ç”µè´¹å¤ªé«˜äº†ï¼Œä¾›ç”µå…¬å¸"),
@@ -81,6 +81,12 @@ def test_bulk_batch_refuses_bad_items_one_by_one_and_takes_the_rest(org: Any, po
     html_item = OpinionItem.objects.get(pk=r["results"][7]["id"])
     assert html_item.text == "西山县 石门镇 电压不稳，灯一直闪&空调开不了" or "<" not in html_item.text
     assert (r["created"], r["errors"]) == (2, 8)
+
+
+def test_a_nul_anywhere_in_a_batch_refuses_the_request_and_names_the_item(org: Any, post_items: Any) -> None:
+    r = post_items("specialist", {"items": [item_payload(), item_payload(text="abc\x00def")]}, expect=400).json()
+    assert r["code"] == "nul_character" and r["errors"]["items.1.text"][0]["code"] == "nul_character"
+    assert OpinionItem.objects.count() == 0
 
 
 def test_single_bad_item_is_400_with_code_and_nothing_written(org: Any, post_items: Any) -> None:

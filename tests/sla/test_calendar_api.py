@@ -105,12 +105,13 @@ def test_an_override_beats_official_data(org, client_for):
     [
         ({"date": "2027-02-30"}, "date", "invalid"),
         ({"date": "2027-01-04T00:00:00+08:00"}, "date", "invalid"),
-        ({"date": "1800-01-01"}, "date", "out_of_range"),
+        ({"date": "1800-01-01"}, "date", "date_out_of_range"),
         ({"date": None}, "date", "null"),
         ({"is_workday": "maybe"}, "is_workday", "invalid"),
         ({"is_workday": None}, "is_workday", "null"),
         ({"source_notice": ""}, "source_notice", "blank"),
-        ({"source_notice": "通知\x00"}, "source_notice", "control_characters"),
+        ({"source_notice": "通知\x01"}, "source_notice", "control_characters"),
+        ({"source_notice": "通知\x00"}, "source_notice", "nul_character"),
         ({"note": "x" * 501}, "note", "max_length"),
     ],
 )
