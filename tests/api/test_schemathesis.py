@@ -38,7 +38,7 @@ from schemathesis.checks import (
 )
 
 from tests.api.openapi import schema as load_schema
-from tests.api.openapi import token_for
+from tests.api.openapi import same_connection, token_for
 
 SEED = 95598
 MAX_EXAMPLES = 6
@@ -68,8 +68,9 @@ def _summary() -> Any:
 
 
 @pytest.fixture(params=ROLES)
-def token(request: Any, db: Any) -> tuple[str, str]:
-    return request.param, token_for(request.param)
+def token(request: Any, db: Any) -> Any:
+    with same_connection():
+        yield request.param, token_for(request.param)
 
 
 @schema.parametrize()
