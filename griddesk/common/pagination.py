@@ -145,8 +145,8 @@ def paginated_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:
     return Pagination().get_paginated_response_schema(rows)
 
 
-#: The query parameters of a paginated list, for views that paginate by hand.
 def page_parameters() -> list[Any]:
+    """The query parameters of a paginated list, for views that paginate by hand."""
     from drf_spectacular.utils import OpenApiParameter
 
     return [
