@@ -299,6 +299,11 @@ SPECTACULAR_SETTINGS = {
     # `check --deploy` is about a safe deployment; the schema's naming and
     # serializer-guess warnings are checked with `griddesk spectacular --validate`.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # The shared error shape on every operation (griddesk/common/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "griddesk.common.schema.add_error_responses",
+    ],
 }
 
 # Background work: django-q2 on the ORM broker (no extra server). See

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("griddesk.web.urls")),
 ]
 
+handler404 = "griddesk.common.errors.not_found_view"
 handler500 = "griddesk.common.middleware.server_error"

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +18,7 @@ from griddesk.common.pagination import Pagination
 from griddesk.common.validation import date_out_of_range_message, period_in_date_range
 from griddesk.engines import kpi
 from griddesk.organisation.access import Actor, actor_for
-from griddesk.workorders.serializers import render_orders
+from griddesk.workorders.serializers import WorkOrderSerializer, render_orders
 
 from . import exports, selectors, services
 from .models import OrderAssessment
@@ -66,7 +67,10 @@ class ScorecardApi(APIView):
             OpenApiParameter("compare", bool, required=False),
             OpenApiParameter("export", str, required=False, enum=["xlsx"]),
         ],
-        responses={200: dict},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="`export=xlsx`"),
+        },
     )
     def get(self, request: Request) -> Any:
         actor = viewer(request)
@@ -145,7 +149,13 @@ class OrderAssessmentApi(APIView):
 
 
 class ArchiveSearchApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: dict})
+    # For the schema: a page object of orders (PaginatedWorkOrderList), page/page_size parameters.
+    pagination_class = Pagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="at least two characters")],
+        responses=WorkOrderSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         actor = actor_for(request.user)
         q = (request.query_params.get("q") or "").strip()
@@ -175,7 +185,10 @@ class ArchiveCorrectionApi(APIView):
 class ArchiveExportApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("period", str), OpenApiParameter("export", str, enum=["xlsx", "jsonl"])],
-        responses={200: bytes},
+        responses={
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.BINARY, description="one archived order per line"),
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="`export=xlsx`"),
+        },
     )
     def get(self, request: Request) -> Any:
         actor = viewer(request)

@@ -97,3 +97,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         else:
             response.data = {"code": exc.default_code, "message": str(exc.detail), "errors": error_details(full)}
     return response
+
+
+def not_found_view(request: Any, exception: Exception | None = None) -> Any:
+    """``handler404``: an /api/ URL that matches no route (a non-numeric id
+    where the route takes an integer, a typo) answers in the error shape above;
+    pages keep Django's HTML 404."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+    return page_not_found(request, exception)  # type: ignore[arg-type]

@@ -131,4 +131,26 @@ class Pagination(PageNumberPagination):
             "description": f"false when more than {COUNT_CAP} rows match and count is an estimate "
             "(ask for `count=exact` to get the exact count)",
         }
+        # Every key is always present (next/previous are null at the ends).
+        out["required"] = ["count", "count_exact", "next", "previous", "results"]
         return out  # type: ignore[no-any-return]
+
+
+def paginated_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page object of an endpoint whose rows are plain dicts (no serializer):
+    ``{count, count_exact, next, previous, results: [item, …]}``. Views with a
+    row serializer set ``pagination_class = Pagination`` and declare
+    ``Serializer(many=True)`` instead; drf-spectacular then wraps it the same way."""
+    rows = {"type": "array", "items": item or {"type": "object", "additionalProperties": True}}
+    return Pagination().get_paginated_response_schema(rows)
+
+
+def page_parameters() -> list[Any]:
+    """The query parameters of a paginated list, for views that paginate by hand."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return [
+        OpenApiParameter("page", int, required=False, description="page number, from 1"),
+        OpenApiParameter("page_size", int, required=False, description=f"rows per page (default 50, at most {Pagination.max_page_size})"),
+        OpenApiParameter("count", str, required=False, enum=["exact"], description="`exact`: count every row"),
+    ]

@@ -32,6 +32,20 @@ class CleanCharField(serializers.CharField):
         super().__init__(validators=validators, **kwargs)  # type: ignore[arg-type]
 
 
+def parse_iso_datetime(text: str) -> datetime:
+    """An RFC 3339 date-time (the schema's ``format: date-time``): "T" or "t"
+    (or a space) between date and time, "Z" or "z" for UTC. Without an offset
+    the result is naive, for the caller to refuse. ValueError if malformed."""
+    text = text.strip()
+    if len(text) > 10:
+        if text[10] not in "Tt ":
+            raise ValueError(text)
+        text = f"{text[:10]}T{text[11:]}"
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
 def date_range() -> tuple[date, date]:
     """The first and last day a date given to the API may fall on
     (``GRIDDESK_DATE_MIN_YEAR`` … ``GRIDDESK_DATE_MAX_YEAR``, default 2000–2100).
@@ -102,12 +116,12 @@ class AwareDateTimeField(BoundedDateTimeField):
     }
 
     def clean_text(self, value: str) -> str:
-        return value.strip().replace("Z", "+00:00")
+        return value.strip()
 
     def to_internal_value(self, value: object) -> datetime:
         if isinstance(value, str):
             try:
-                parsed = datetime.fromisoformat(self.clean_text(value))
+                parsed = parse_iso_datetime(self.clean_text(value))
             except ValueError:
                 self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
             if parsed.tzinfo is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from griddesk.common.errors import Forbidden, InvalidInput, NotFound
 from griddesk.common.files import read_upload
-from griddesk.common.pagination import Pagination
+from griddesk.common.pagination import Pagination, page_parameters, paginated_schema
 from griddesk.organisation.access import Actor, actor_for
 
 from . import imports, presenters, selectors, services
@@ -50,6 +51,7 @@ class ItemIntakeApi(APIView):
 
     @extend_schema(
         request=ItemSerializer,
+        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
         description="One item (a JSON object) → 201 created / 200 already stored / 400 refused. "
         "A list, or {\"items\": [...]} (up to 1,000) → a per-item report; bad items are refused one by one.",
     )
@@ -81,7 +83,7 @@ class ItemIntakeApi(APIView):
 class ItemImportApi(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=inline_serializer("OpinionImport", {"file": serializers.FileField()}))
+    @extend_schema(request=inline_serializer("OpinionImport", {"file": serializers.FileField()}), responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
@@ -91,6 +93,11 @@ class ItemImportApi(APIView):
 
 
 class StoryListApi(APIView):
+    @extend_schema(
+        parameters=[*(OpenApiParameter(k, str, required=False) for k in ("topic", "area", "source", "level", "state")),
+                    *page_parameters()],
+        responses={200: paginated_schema()},
+    )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
         if not selectors.can(actor, "view"):
@@ -110,6 +117,7 @@ def _story_or_404(actor: Actor, story_id: int) -> Any:
 
 
 class StoryDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, story_id: int) -> Response:
         actor = _actor(request)
         story = _story_or_404(actor, story_id)
@@ -124,6 +132,7 @@ class StoryActionSerializer(serializers.Serializer):
 class StoryActionApi(APIView):
     @extend_schema(
         request=StoryActionSerializer,
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
         description="judge: level, may_cause_impact, needs_transfer, note; transfer: note; dismiss: reason; "
         "feed_back / archive: result; emergency: level 1–4, leader, members, actions, notices.",
     )
@@ -147,7 +156,8 @@ class StoryActionApi(APIView):
 class EmergencyActionApi(APIView):
     @extend_schema(request=inline_serializer("EmergencyAction", {"action": serializers.ChoiceField(["notice", "close"]),
                                                                  "note": serializers.CharField(required=False),
-                                                                 "summary": serializers.CharField(required=False)}))
+                                                                 "summary": serializers.CharField(required=False)}),
+                   responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, response_id: int) -> Response:
         actor = _actor(request)
         action = request.data.get("action")

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from griddesk.common.errors import Forbidden, InvalidInput, NotFound
 from griddesk.common.files import read_upload
-from griddesk.common.pagination import Pagination
+from griddesk.common.pagination import Pagination, page_parameters, paginated_schema
 from griddesk.common.validation import MAX_CONTENT_CHARS, CleanCharField
 from griddesk.organisation.access import Actor, actor_for
 from griddesk.workorders.models import ReturnVisit
@@ -60,7 +61,9 @@ class OutcomeSerializer(serializers.Serializer):
 class VisitTaskListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("state", str, required=False, description="open (default) / done / all"),
-                    OpenApiParameter("all", bool, required=False, description="specialists: include the customer service center's")],
+                    OpenApiParameter("all", bool, required=False, description="specialists: include the customer service center's"),
+                    *page_parameters()],
+        responses={200: paginated_schema()},
         description="My return-visit tasks, due first; `overdue` flags tasks past their due time.",
     )
     def get(self, request: Request) -> Response:
@@ -76,6 +79,7 @@ class VisitTaskListApi(APIView):
 
 
 class VisitTaskDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: int) -> Response:
         actor = _actor(request)
         task = selectors.visit_task_get(actor, pk)
@@ -92,7 +96,7 @@ def _task_body(request: Request, actor: Actor, task_id: int) -> dict[str, Any]:
 
 
 class VisitAttemptApi(APIView):
-    @extend_schema(request=AttemptSerializer, description="Log a contact attempt. The visit closes as unreachable "
+    @extend_schema(request=AttemptSerializer, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT}, description="Log a contact attempt. The visit closes as unreachable "
                    "after the rule's number of failed attempts. Retrying with the same client_key is safe.")
     def post(self, request: Request, pk: int) -> Response:
         actor = _actor(request)
@@ -103,7 +107,7 @@ class VisitAttemptApi(APIView):
 
 
 class VisitOutcomeApi(APIView):
-    @extend_schema(request=OutcomeSerializer, description="Record the outcome through the work order's return_visit "
+    @extend_schema(request=OutcomeSerializer, responses=OpenApiTypes.OBJECT, description="Record the outcome through the work order's return_visit "
                    "action. Unsatisfied reopens the order (repeat) with the customer's words.")
     def post(self, request: Request, pk: int) -> Response:
         actor = _actor(request)
@@ -117,6 +121,7 @@ class VisitRatesApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("by", str, required=True, enum=list(selectors.RATE_DIMENSIONS)),
                     OpenApiParameter("period", str, required=False, description="2026-10, 2026-Q4 or 2026")],
+        responses=OpenApiTypes.OBJECT,
         description="Return-visit satisfaction rate = (satisfied + basically satisfied) / reached visits "
         "(visits whose outcome is not unreachable), per group, with numerator and denominator.",
     )
@@ -151,6 +156,7 @@ def _questionnaire(actor: Actor, code: str | None) -> Questionnaire:
 
 
 class QuestionnaireListApi(APIView):
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object", "additionalProperties": True}}})
     def get(self, request: Request) -> Response:
         actor = _actor(request)
         _require_analyst(actor)
@@ -158,6 +164,7 @@ class QuestionnaireListApi(APIView):
 
 
 class QuestionnaireDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, code: str) -> Response:
         return Response(surveys.questionnaire_dict(_questionnaire(_actor(request), code), full=True))
 
@@ -175,7 +182,9 @@ class ResponsesApi(APIView):
         parameters=[OpenApiParameter("snapshot", int, required=False, description="the responses behind this snapshot"),
                     OpenApiParameter("dim", str, required=False, enum=list(selectors.DRILL_DIMENSIONS)),
                     OpenApiParameter("key", str, required=False, description="segment key as in the snapshot (\"\" = none)"),
-                    OpenApiParameter("period", str, required=False), OpenApiParameter("segment", str, required=False)],
+                    OpenApiParameter("period", str, required=False), OpenApiParameter("segment", str, required=False),
+                    *page_parameters()],
+        responses={200: paginated_schema()},
         description="Drill-down: the responses behind a number of the index (`count` equals the number's n), "
         "filtered to the viewer's company. Without `snapshot`, by period / segment.",
     )
@@ -197,7 +206,8 @@ class ResponsesApi(APIView):
 
     @extend_schema(description='Add responses: {"responses": [{"respondent", "answered_on", "area", '
                    '"customer_category", "channel", "account_no", "order", "answers": {"ce1": 8, ...}}]}. '
-                   "Valid rows are stored, the rest reported per row.")
+                   "Valid rows are stored, the rest reported per row; 400 when none was.",
+                   responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     def post(self, request: Request, code: str) -> Response:
         actor = _actor(request)
         q = _questionnaire(actor, code)
@@ -214,7 +224,9 @@ class ResponsesApi(APIView):
 
 class ResponsesImportApi(APIView):
     @extend_schema(description="Multipart upload `file` (CSV or XLSX; one column per indicator code plus respondent, "
-                   "answered_on, area, customer_category, channel, account_no, order). Per-row report.")
+                   "answered_on, area, customer_category, channel, account_no, order). Per-row report; 400 when no row went in.",
+                   request={"multipart/form-data": inline_serializer("ResponsesImport", {"file": serializers.FileField()})},
+                   responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     def post(self, request: Request, code: str) -> Response:
         actor = _actor(request)
         q = _questionnaire(actor, code)
@@ -234,6 +246,7 @@ class IndexApi(APIView):
                     OpenApiParameter("refresh", bool, required=False, description="recompute now (administrators, managers)")],
         description="The stored satisfaction index: index 0–100 per construct, path coefficients, R², reliability, "
         "IPA priorities, bootstrap CIs. Computed once and stored (snapshot); 404-like `state: missing` until computed.",
+        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
         actor = _actor(request)
@@ -253,9 +266,15 @@ class IndexApi(APIView):
             snap = index_compute(questionnaire=q, period=label, segment=segment, actor=actor)
         return Response(surveys.snapshot_dict(snap))
 
-    @extend_schema(description="Queue a computation (django-q2, interactive queue): 202 with the new pending snapshot, "
-                   "or 200 with the one already queued or running for the same questionnaire, period and segment. "
-                   "Administrators, managers and service specialists (403 `index_compute_forbidden` otherwise).")
+    @extend_schema(
+        description="Queue a computation (django-q2, interactive queue): 202 with the new pending snapshot, "
+        "or 200 with the one already queued or running for the same questionnaire, period and segment. "
+        "Administrators, managers and service specialists (403 `index_compute_forbidden` otherwise).",
+        request=inline_serializer("IndexQueue", {"questionnaire": serializers.CharField(),
+                                                 "period": serializers.CharField(required=False),
+                                                 "segment": serializers.CharField(required=False)}),
+        responses={202: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request) -> Response:
         actor = _actor(request)
         q = _questionnaire(actor, request.data.get("questionnaire"))
@@ -282,7 +301,7 @@ class AhpSerializer(serializers.Serializer):
 
 
 class AhpApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("questionnaire", str, required=True)],
+    @extend_schema(parameters=[OpenApiParameter("questionnaire", str, required=True)], responses=OpenApiTypes.OBJECT,
                    description="The active AHP weighting of the questionnaire's drivers (or the default drivers to compare).")
     def get(self, request: Request) -> Response:
         from . import weighting
@@ -290,7 +309,7 @@ class AhpApi(APIView):
         q = _questionnaire(_actor(request), request.query_params.get("questionnaire"))
         return Response(weighting.weighting_dict(weighting.active_weighting(q), q))
 
-    @extend_schema(request=AhpSerializer, description="Administrators: a pairwise-comparison matrix (Saaty 1/9…9, "
+    @extend_schema(request=AhpSerializer, responses={201: OpenApiTypes.OBJECT}, description="Administrators: a pairwise-comparison matrix (Saaty 1/9…9, "
                    'reciprocal, fractions such as "1/3" allowed) → weights; CR ≥ 0.1 is refused (code `inconsistent`).')
     def post(self, request: Request) -> Response:
         from . import weighting
@@ -310,6 +329,7 @@ class FuzzyApi(APIView):
         parameters=[OpenApiParameter("questionnaire", str, required=True),
                     OpenApiParameter("operator", str, required=False, enum=["min_max", "product_max", "min_bsum", "product_bsum"]),
                     OpenApiParameter("period", str, required=False, description="2026-10, 2026-Q4, 2026 or all; default the latest month")],
+        responses=OpenApiTypes.OBJECT,
         description="Fuzzy comprehensive evaluation of the survey answers: factors and weights from the active AHP "
         "weighting, membership = share of answers per grade (很满意…很不满意).",
     )

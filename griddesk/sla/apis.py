@@ -6,7 +6,14 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,9 +27,11 @@ from .serializers import (
     CalendarYearSerializer,
     DeadlineOutSerializer,
     DeadlineQuerySerializer,
+    OverrideImportOutSerializer,
     OverrideImportSerializer,
     OverrideOutSerializer,
     OverrideSerializer,
+    OverrideSetOutSerializer,
 )
 
 
@@ -38,23 +47,24 @@ class CalendarYearApi(APIView):
         return Response(data)
 
 
-_IMPORT_RESULT = inline_serializer(
-    "CalendarImportResult",
-    {
-        "created": serializers.IntegerField(),
-        "updated": serializers.IntegerField(),
-        "unchanged": serializers.IntegerField(),
-        "confirmed_year": serializers.IntegerField(allow_null=True),
-        "confirmation": serializers.CharField(allow_null=True),
-        "results": serializers.ListField(child=serializers.DictField()),
-    },
-)
-
-
 class CalendarOverridesApi(APIView):
     @extend_schema(
-        request=OverrideSerializer,
-        responses={201: OverrideOutSerializer, 200: OpenApiResponse(_IMPORT_RESULT, description="bulk form")},
+        request=PolymorphicProxySerializer(
+            component_name="CalendarOverrideRequest",
+            serializers=[OverrideSerializer, OverrideImportSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: OpenApiResponse(OverrideSetOutSerializer, description="one date, newly overridden"),
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="CalendarOverrideResult",
+                    serializers=[OverrideSetOutSerializer, OverrideImportOutSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="one date already overridden (updated / unchanged), or the notice at once",
+            ),
+        },
         description='Administrators only. One date: {"date", "is_workday", "source_notice", "note"}. '
         'A notice at once: {"overrides": [...], "confirm_year": 2027, "notice": "…"} — all or nothing, '
         "errors per item; confirm_year marks the year confirmed (its deadlines stop being provisional). "
@@ -149,7 +159,8 @@ class DeadlineApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("received_at", str, required=True, description="ISO 8601 with offset, e.g. 2026-09-30T10:00:00+08:00"),
+            OpenApiParameter("received_at", OpenApiTypes.DATETIME, required=True,
+                             description="RFC 3339 (with an offset), e.g. 2026-09-30T10:00:00+08:00"),
             OpenApiParameter("type", str, required=False, description="order type code (default complaint)"),
             OpenApiParameter("grade", int, required=False, description="1–4"),
             OpenApiParameter("complexity", str, required=False, enum=["ordinary", "important"],

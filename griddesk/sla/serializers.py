@@ -27,7 +27,7 @@ class AnyTimeAwareDateTimeField(AwareDateTimeField):
     future_allowed = True
 
     def clean_text(self, value: str) -> str:
-        return _SPACE_OFFSET.sub(r"\1+\2", value.strip()).replace("Z", "+00:00")
+        return _SPACE_OFFSET.sub(r"\1+\2", value.strip())
 
 
 def _check_day_year(value: Any) -> Any:
@@ -103,13 +103,36 @@ class OverrideOutSerializer(serializers.Serializer):
     is_workday = serializers.BooleanField()
     source_notice = serializers.CharField()
     note = serializers.CharField()
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     updated_at = serializers.DateTimeField()
+
+
+class OverrideSetOutSerializer(OverrideOutSerializer):
+    """The answer to one date: the override as stored and what happened to it."""
+
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
+
+
+class ImportItemOutSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    date = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
+
+
+class OverrideImportOutSerializer(serializers.Serializer):
+    """The answer to a notice at once."""
+
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    confirmed_year = serializers.IntegerField(allow_null=True)
+    confirmation = serializers.CharField(allow_null=True)
+    results = ImportItemOutSerializer(many=True)
 
 
 class ConfirmationOutSerializer(serializers.Serializer):
     notice = serializers.CharField()
-    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
+    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None, allow_null=True)
     confirmed_at = serializers.DateTimeField()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -93,18 +94,25 @@ class _ListFilters(serializers.Serializer):
 _FILTER_NAMES = frozenset(_ListFilters._declared_fields)
 
 _LIST_PARAMS = (
-    "state", "type", "channel", "grade", "department", "overdue", "received_from", "received_to", "q", "todo", "page",
+    "state", "type", "channel", "grade", "department", "overdue", "q",
     "company", "within", "lead_department", "station", "category", "customer_category", "valid", "numbers",
     "assessed", "on_time", "at_fault", "repeat", "escalated", "first_time", "satisfied", "visit_outcome", "handler",
-    "assessed_department", "assessed_station", "ordering", "count",
+    "assessed_department", "assessed_station",
 )
 
 
 class WorkOrderListCreateApi(APIView):
+    # For the schema: GET answers a page object (PaginatedWorkOrderList) and takes page/page_size.
+    pagination_class = Pagination
+
     @extend_schema(
         parameters=[
-            OpenApiParameter(n, str, required=False)
-            for n in _LIST_PARAMS
+            *(OpenApiParameter(n, str, required=False) for n in _LIST_PARAMS),
+            *(OpenApiParameter(n, OpenApiTypes.DATETIME, required=False, description="RFC 3339, e.g. 2026-09-30T10:00:00+08:00")
+              for n in ("received_from", "received_to")),
+            OpenApiParameter("ordering", str, required=False, enum=["deadline", "-received"]),
+            OpenApiParameter("count", str, required=False, enum=["exact"], description="`exact`: count every row"),
+            OpenApiParameter("todo", bool, required=False, description="only the orders waiting for my next step (待我处理)"),
         ],
         responses=WorkOrderSerializer(many=True),
     )
@@ -151,20 +159,24 @@ class WorkOrderListCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+_BULK_RESULT = inline_serializer(
+    "BulkResult",
+    {
+        "created": serializers.IntegerField(),
+        "existing": serializers.IntegerField(),
+        "errors": serializers.IntegerField(),
+        "results": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
 class WorkOrderBulkApi(APIView):
     json_list_body = True  # a bare list is accepted too (griddesk.common.parsers)
 
     @extend_schema(
         request=inline_serializer("BulkIntake", {"orders": IntakeSerializer(many=True)}),
-        responses=inline_serializer(
-            "BulkResult",
-            {
-                "created": serializers.IntegerField(),
-                "existing": serializers.IntegerField(),
-                "errors": serializers.IntegerField(),
-                "results": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        # 400 when no order went in: the same per-row report.
+        responses={200: _BULK_RESULT, 400: _BULK_RESULT},
     )
     def post(self, request: Request) -> Response:
         payload = request.data

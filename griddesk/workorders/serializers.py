@@ -74,8 +74,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     allowed_actions = serializers.SerializerMethodField()
     time_left_seconds = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     company = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
