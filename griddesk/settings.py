@@ -108,9 +108,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "griddesk.common.middleware.DatabaseUnavailableMiddleware",
+    # The declared body size first (it reads nothing), then the body's content.
+    "griddesk.common.middleware.RequestTooBigMiddleware",
     # Before sessions, tokens and views: a NUL anywhere in the request is a 400.
     "griddesk.common.middleware.NulCharacterMiddleware",
-    "griddesk.common.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -121,7 +123,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "griddesk.common.middleware.RequestTooBigMiddleware",
     "griddesk.common.request_context.RequestContextMiddleware",
     # Last: turns a lockout flagged during the request into its answer.
     "axes.middleware.AxesMiddleware",
