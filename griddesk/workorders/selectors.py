@@ -11,7 +11,7 @@ from django.utils import timezone
 from griddesk.engines import workflow
 from griddesk.engines.workflow import Action, Role, State
 from griddesk.organisation.access import Actor
-from griddesk.organisation.models import Department
+from griddesk.organisation.models import Department, DepartmentType
 
 from .models import LeadAssignment, StationTask, WorkOrder, WorkOrderEvent
 
@@ -195,6 +195,11 @@ def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
         )
     if actor.company is None:
         return False
+    if action == Action.FORWARD and actor.role == Role.SERVICE_SPECIALIST:
+        # Only orders the 95598 station did not take in (the station forwards
+        # its own): the specialist's intake, a story transfer's 舆情防范 order.
+        if order.created_department.type == DepartmentType.STATION_95598:
+            return False
     return order.company.path.startswith(actor.company.path)
 
 

@@ -146,3 +146,18 @@ def test_visibility_by_department(org, client_for):
     services.work_order_act(order=order.number, actor=admin_actor(), action="accept", data={})
     services.work_order_act(order=order.number, actor=admin_actor(), action="assign_station", data={"stations": ["east-ps-1"]})
     assert order.number in numbers("station")
+
+
+def test_specialist_forwards_only_orders_the_95598_station_did_not_take_in(org, client_for):
+    """The station forwards its own orders; an order the marketing department
+    took in itself (its specialist's intake, a story transfer) is taken over by
+    the specialist — before, it stayed at 已受理 for everyone but the admin."""
+    own = client_for("specialist").post("/api/v1/work-orders/", intake_payload(channel="inspection"), format="json").json()
+    body = client_for("specialist").get(f"/api/v1/work-orders/{own['number']}/").json()
+    assert body["allowed_actions"] == ["forward", "invalidate", "merge"]
+    assert client_for("agent").get(f"/api/v1/work-orders/{own['number']}/").status_code == 404
+    r = client_for("specialist").post(f"/api/v1/work-orders/{own['number']}/actions/", {"action": "forward"}, format="json")
+    assert r.status_code == 200 and r.json()["state"] == "forwarded", r.content.decode()
+    station = walk_to("received")
+    r = client_for("specialist").post(f"/api/v1/work-orders/{station.number}/actions/", {"action": "forward"}, format="json")
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
