@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +155,10 @@ class WorkOrder(models.Model):
     # the suspended time (in the policy's unit) extends the deadline.
     sla_policy = models.CharField(_("SLA policy"), max_length=64, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
+    # The handling clock's start when it is not the receipt: a reopened order
+    # (unsatisfied return visit, reopen) gets a new deadline from the reopen
+    # time under the SLA policies. Null: the clock runs from ``received_at``.
+    handling_started_at = models.DateTimeField(_("handling clock started at"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     suspended_from = models.CharField(_("suspended from state"), max_length=20, blank=True)
     suspension_extension = models.PositiveIntegerField(
@@ -214,6 +220,11 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def clock_start(self) -> datetime:
+        """When the handling clock (the deadline's budget) started."""
+        return self.handling_started_at or self.received_at
 
 
 class LeadAssignment(models.Model):
