@@ -762,8 +762,8 @@ class BulkLoader:
                     actor = manager
                     note = choice(D.RETURN_REPORT_NOTES)
                 elif a == "confirm_report":
-                    actor = lead
-                    report_row[10], report_row[11] = lead[0], at
+                    actor = manager  # four eyes: not the lead handler who submitted it
+                    report_row[10], report_row[11] = actor[0], at
                     closed_at = at
                     data = f'{{"report": {report_row[0]}, "on_time": {_b(at <= dl.due_at)}}}'
                 elif a == "return_visit":

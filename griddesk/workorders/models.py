@@ -395,6 +395,29 @@ class TimeLimitRule(models.Model):
         return f"{self.complexity}: {self.working_days}"
 
 
+class WorkflowRule(models.Model):
+    """A switch of the workflow, editable by administrators and audited
+    (``RuleChange``). A missing row means the rule's default."""
+
+    class Code(models.TextChoices):
+        FOUR_EYES_REPORTS = "four_eyes_reports", _("Four eyes on reports: the confirmer is not the submitter")
+
+    #: Each rule's value when no row exists.
+    DEFAULTS = {Code.FOUR_EYES_REPORTS.value: True}
+
+    code = models.CharField(_("rule"), max_length=64, unique=True, choices=Code.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("workflow rule")
+        verbose_name_plural = _("workflow rules")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {'on' if self.enabled else 'off'}"
+
+
 class RuleChange(models.Model):
     """Audit of every administrator change to a rule."""
 

@@ -203,10 +203,27 @@ def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
     return order.company.path.startswith(actor.company.path)
 
 
+def submitted_current_report(actor: Actor, order: WorkOrder) -> bool:
+    """Four eyes on reports (an editable rule, default on): True when the rule
+    is on and ``actor`` submitted the order's current report — then someone
+    else confirms it: another handler of the lead department or, where the
+    department has a single handler, a manager over the order's company."""
+    from . import rules
+
+    if not actor.user.pk or not rules.four_eyes_on_reports():
+        return False
+    submitter = order.reports.order_by("-pk").values_list("submitted_by_id", flat=True).first()
+    return submitter is not None and submitter == actor.user.pk
+
+
 def may_act(actor: Actor, order: WorkOrder, action: Action) -> bool:
     if actor.role is None or not workflow.role_may(actor.role, action):
         return False
-    return _in_scope(actor, order, action)
+    if not _in_scope(actor, order, action):
+        return False
+    if action == Action.CONFIRM_REPORT and submitted_current_report(actor, order):
+        return False
+    return True
 
 
 def allowed_actions(actor: Actor, order: WorkOrder) -> list[str]:

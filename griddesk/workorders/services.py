@@ -575,6 +575,13 @@ def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_vers
     state = State(locked.state)
     if action not in workflow.actions_from(state):
         raise _conflict(actor, locked, action)
+    if action == Action.CONFIRM_REPORT and selectors.submitted_current_report(actor, locked):
+        raise Forbidden(
+            _("Four eyes: the report must be confirmed by someone other than the person who submitted it "
+              "(another handler of the lead department, or a manager)."),
+            code="four_eyes",
+            action=action.value,
+        )
     if not selectors.may_act(actor, locked, action):
         raise Forbidden(
             _("This work order is not in your department's hands for “%(action)s”.") % {"action": _label(action)},
