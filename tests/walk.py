@@ -42,9 +42,15 @@ def new_order(**overrides: Any) -> WorkOrder:
     return order
 
 
+def manager_actor() -> Any:
+    return actor_for(get_user_model().objects.get(username="manager"))
+
+
 def walk_to(state: str, **overrides: Any) -> WorkOrder:
     order = new_order(**overrides)
     actor = admin_actor()
     for action, data in PATH[: AFTER[state]]:
-        services.work_order_act(order=order.number, actor=actor, action=action, data=data)
+        # four eyes: the report the admin submitted is confirmed by the manager
+        who = manager_actor() if action == "confirm_report" else actor
+        services.work_order_act(order=order.number, actor=who, action=action, data=data)
     return WorkOrder.objects.get(pk=order.pk)

@@ -699,6 +699,7 @@ class BulkLoader:
             state = "received"
             last_at = create_at
             closed_at = None
+            clock_start = None  # a reopen restarts the handling clock (new deadline + a deadline event)
             reopen = 0
             is_repeat = repeat_of is not None
             urge = 0
@@ -762,8 +763,8 @@ class BulkLoader:
                     actor = manager
                     note = choice(D.RETURN_REPORT_NOTES)
                 elif a == "confirm_report":
-                    actor = lead
-                    report_row[10], report_row[11] = lead[0], at
+                    actor = manager  # four eyes: not the lead handler who submitted it
+                    report_row[10], report_row[11] = actor[0], at
                     closed_at = at
                     data = f'{{"report": {report_row[0]}, "on_time": {_b(at <= dl.due_at)}}}'
                 elif a == "return_visit":
@@ -779,6 +780,7 @@ class BulkLoader:
                         reopen += 1
                         is_repeat = True
                         closed_at = None
+                        clock_start = at
                         data = f'{{"visit": {vid}, "outcome": "{outcome}", "method": "{method}", "solved": {sj}, "reopened": true}}'
                     else:
                         data = f'{{"visit": {vid}, "outcome": "{outcome}", "method": "{method}", "solved": {sj}}}'
@@ -796,6 +798,7 @@ class BulkLoader:
                     reopen += 1
                     is_repeat = True
                     closed_at = None
+                    clock_start = at
                     note = choice(D.REOPEN_REASONS)
                 elif a == "invalidate":
                     closed_at = at
@@ -813,13 +816,22 @@ class BulkLoader:
                 events.append((oid, seq, a, actor[0], actor[1], at, state, to, note, data))
                 state = to
                 last_at = at
+                if clock_start == at:  # reopened just now: the deadline from the reopen, as the services do
+                    before = dl
+                    dl = workdays.bulk_working_day_deadlines([at], [self.workdays_for[complexity]], self.calendar)[0]
+                    seq += 1
+                    events.append((
+                        oid, seq, "deadline", actor[0], actor[1], at, state, state, "",
+                        f'{{"before": "{before.due_at.isoformat()}", "deadline_at": "{dl.due_at.isoformat()}", '
+                        f'"overdue": false, "reason": "reopen", "clock_start": "{at.isoformat()}"}}',
+                    ))
             title, remedy = variant[1], variant[3]
             orders.append(
                 (
                     oid, number, ext, order_type, channel, cats.get(category) if category else None, title, content, remedy,
                     rand() < 0.03, received, cust.id, cust.company_id, created_dept, agent[0], state, grade, complexity, sg, sc,
                     reasons, dl.due_at, dl.provisional, urge, channel in ESCALATED_CHANNELS,
-                    repeat_of, is_repeat, reopen, merged_into, closed_at, seq, create_at, last_at,
+                    repeat_of, is_repeat, reopen, merged_into, closed_at, seq, create_at, last_at, clock_start,
                 )
             )
             states[state] += 1
@@ -841,7 +853,7 @@ _ORDER_COLS = [
     "received_at", "customer_id", "company_id", "created_department_id", "created_by_id", "state", "grade", "complexity",
     "suggested_grade", "suggested_complexity", "suggestion_reasons", "deadline_at", "deadline_provisional", "urge_count",
     "escalated", "repeat_of_id", "is_repeat", "reopen_count", "merged_into_id", "closed_at", "version", "created_at",
-    "updated_at",
+    "updated_at", "handling_started_at",
 ]
 _EVENT_COLS = ["order_id", "seq", "action", "actor_id", "actor_name", "at", "from_state", "to_state", "note", "data"]
 

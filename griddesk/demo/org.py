@@ -35,6 +35,8 @@ class DemoContext:
     users: dict[str, AbstractUser]
     #: lead department pk → username of the lead handler working there
     handler_of: dict[int, str] = field(default_factory=dict)
+    #: lead department pk → usernames of all its lead handlers
+    handlers_in: dict[int, list[str]] = field(default_factory=dict)
     #: power-supply station pk → username of its station investigator
     investigator_of: dict[int, str] = field(default_factory=dict)
     #: department pk → pk of its company (city or county)
@@ -45,6 +47,13 @@ class DemoContext:
 
     def dept(self, code: str) -> Department:
         return self.org.departments[code]
+
+    def confirmer(self, department_id: int | None, submitter: str) -> str:
+        """Who confirms a report ``submitter`` wrote (four eyes): another
+        handler of the lead department, else (a single-handler department)
+        the manager."""
+        others = [u for u in self.handlers_in.get(department_id or 0, []) if u != submitter]
+        return others[0] if others else "manager"
 
 
 @transaction.atomic
@@ -67,6 +76,7 @@ def ensure_demo_org() -> DemoContext:
     for p in StaffProfile.objects.filter(user__username__in=names).select_related("user", "department").order_by("pk"):
         if p.role == RoleChoice.LEAD_HANDLER:
             ctx.handler_of.setdefault(p.department_id, p.user.username)
+            ctx.handlers_in.setdefault(p.department_id, []).append(p.user.username)
         elif p.role == RoleChoice.STATION_INVESTIGATOR:
             ctx.investigator_of.setdefault(p.department_id, p.user.username)
     for d in org.departments.values():

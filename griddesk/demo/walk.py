@@ -271,15 +271,18 @@ class Walker:
                 ),
             )
             number = order.number
-            lead = "admin"
+            lead, lead_dept = "admin", None
             for step, gap in zip(p.steps, p.gaps[1:]):
                 at += timedelta(seconds=gap)
                 clock.at = at
                 username, payload = self._step(rng, p, order, step, lead, numbers)
+                if step.action == "confirm_report":  # four eyes: not the submitter
+                    username = self.ctx.confirmer(lead_dept, lead)
                 order = services.work_order_act(order=number, actor=self.ctx.actor(username), action=step.action, data=payload)
                 if step.action == "dispatch":
                     primary = LeadAssignment.objects.filter(order__number=number, primary=True).first()
                     lead = self.ctx.handler_of.get(primary.department_id, "admin") if primary else "admin"
+                    lead_dept = primary.department_id if primary else None
         return number
 
     def _step(

@@ -82,8 +82,9 @@ def _crossed(t: WatchThreshold, order: WorkOrder, now: datetime, clock: _Clock |
         if clock.working_minutes_left(now, order.deadline_at) <= float(t.working_hours_left) * 60:
             return "working_hours_left"
     if t.fraction_used is not None:
-        total = order.deadline_at - order.received_at
-        if total > timedelta(0) and (now - order.received_at) >= total * float(t.fraction_used):
+        start = order.clock_start  # the receipt, or the reopen of a reopened order
+        total = order.deadline_at - start
+        if total > timedelta(0) and (now - start) >= total * float(t.fraction_used):
             return "fraction_used"
     return None
 
@@ -103,7 +104,7 @@ def watch_deadlines(now: datetime | None = None) -> dict[str, int]:
     orders = (
         WorkOrder.objects.filter(state__in=[s.value for s in OPEN_STATES], deadline_at__lte=now + window)
         .select_related("company")
-        .only("id", "number", "state", "received_at", "deadline_at", "urge_count", "overdue", "company__path")
+        .only("id", "number", "state", "received_at", "handling_started_at", "deadline_at", "urge_count", "overdue", "company__path")
         .order_by()
     )
     audience = Audience()

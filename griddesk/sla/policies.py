@@ -95,9 +95,10 @@ class SlaRules:
         return sla.deadline(policy, received_at, self.calendar, hours=self.hours, extension=extension)
 
     def handling(self, order: WorkOrder, **changes: Any) -> tuple[sla.Policy, workdays.Deadline]:
-        """The handling policy and deadline of ``order`` (suspended time included)."""
+        """The handling policy and deadline of ``order`` (suspended time
+        included), from the receipt or, for a reopened order, the reopen."""
         p = self.handling_policy(self.facts(order, **changes))
-        return p, self.deadline(p, order.received_at, order.suspension_extension)
+        return p, self.deadline(p, order.clock_start, order.suspension_extension)
 
     def stages(self, facts: sla.Facts, received_at: datetime) -> dict[str, tuple[sla.Policy, workdays.Deadline]]:
         out: dict[str, tuple[sla.Policy, workdays.Deadline]] = {}

@@ -502,7 +502,8 @@ def _recompute_set_based(
     where, params = base.query.where.as_sql(base.query.get_compiler(connection=connection), connection)
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT DISTINCT ({wo}.received_at AT TIME ZONE %s)::date, {wo}.suspension_extension FROM {wo} WHERE {where}",
+            f"SELECT DISTINCT (COALESCE({wo}.handling_started_at, {wo}.received_at) AT TIME ZONE %s)::date, "
+            f"{wo}.suspension_extension FROM {wo} WHERE {where}",
             [tz, *params],
         )
         day_ext = cur.fetchall()
@@ -546,7 +547,8 @@ def _recompute_set_based(
             FROM {wo} w
             JOIN sla_fact f ON f.type = w.type AND f.grade IS NOT DISTINCT FROM w.grade
                  AND f.complexity = w.complexity AND f.channel = w.channel
-            JOIN sla_due dd ON dd.d = (w.received_at AT TIME ZONE %(tz)s)::date AND dd.n = f.amount + w.suspension_extension
+            JOIN sla_due dd ON dd.d = (COALESCE(w.handling_started_at, w.received_at) AT TIME ZONE %(tz)s)::date
+                 AND dd.n = f.amount + w.suspension_extension
             WHERE w.id >= %(lo)s AND w.id < %(hi)s AND {where.replace(wo + ".", "w.")}
               AND (w.deadline_at IS DISTINCT FROM dd.due OR w.deadline_provisional <> dd.prov
                    OR w.overdue <> (w.state <> 'suspended' AND dd.due < %(now)s))
@@ -676,6 +678,7 @@ def deadlines_recompute(
         # Only the orders whose window (receipt day, due day] contains a
         # changed date can move (confirming a year: the windows touching it,
         # which are exactly its provisional deadlines).
+        # (A reopened order's window starts later, at its reopen: still inside this one.)
         cond = Q(received_at__lt=_local_midnight(last), deadline_at__gte=_local_midnight(first))
     else:
         cond = Q(deadline_provisional=True)
@@ -683,7 +686,7 @@ def deadlines_recompute(
     base = WorkOrder.objects.filter(cond, state__in=states, deadline_at__isnull=False)
     cols = [
         "pk", "number", "state", "type", "grade", "complexity", "channel", "received_at", "deadline_at",
-        "deadline_provisional", "overdue", "suspension_extension", "version",
+        "deadline_provisional", "overdue", "suspension_extension", "version", "handling_started_at",
     ]
     use_area = rules.uses_area("handling")
     if use_area:
@@ -722,14 +725,16 @@ def deadlines_recompute(
             for row in rows:
                 pk, number, state, otype, grade, complexity, channel, received_at, deadline_at, prov, was_overdue, ext, version = row[:13]
                 examined += 1
-                area = rules.area_type_for_path(row[14] or row[13] or "") if use_area else None
+                # The clock runs from the receipt, or from the reopen of a reopened order.
+                clock_start = row[13] or received_at
+                area = rules.area_type_for_path(row[15] or row[14] or "") if use_area else None
                 facts = sla.Facts(order_type=otype, complexity=complexity, grade=grade, channel=channel, area_type=area)
                 policy = by_facts.get(facts)
                 if policy is None:
                     policy = by_facts[facts] = rules.handling_policy(facts)
                 if calendar_change and first is not None and policy.kind == "natural" and not prov:
                     continue  # natural time: a calendar change cannot move it
-                dl = rules.deadline(policy, received_at, ext)
+                dl = rules.deadline(policy, clock_start, ext)
                 still_provisional += dl.provisional
                 # A suspended order's clock is stopped: it is never overdue.
                 overdue = state != suspended and dl.due_at < now

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from . import rules, services
-from .models import Category, GradingRule, RoutingRule, RuleChange, TimeLimitRule, WorkOrder, WorkOrderEvent
+from .models import Category, GradingRule, RoutingRule, RuleChange, TimeLimitRule, WorkflowRule, WorkOrder, WorkOrderEvent
 
 
 class AuditedRuleAdmin(admin.ModelAdmin):
@@ -74,6 +74,12 @@ class RoutingRuleAdmin(AuditedRuleAdmin):
 @admin.register(TimeLimitRule)
 class TimeLimitRuleAdmin(AuditedRuleAdmin):
     list_display = ["complexity", "working_days"]
+
+
+@admin.register(WorkflowRule)
+class WorkflowRuleAdmin(AuditedRuleAdmin):
+    list_display = ["code", "enabled", "note"]
+    list_editable = ["enabled"]
 
 
 @admin.register(Category)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -156,6 +158,10 @@ class WorkOrder(models.Model):
     # the suspended time (in the policy's unit) extends the deadline.
     sla_policy = models.CharField(_("SLA policy"), max_length=64, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
+    # The handling clock's start when it is not the receipt: a reopened order
+    # (unsatisfied return visit, reopen) gets a new deadline from the reopen
+    # time under the SLA policies. Null: the clock runs from ``received_at``.
+    handling_started_at = models.DateTimeField(_("handling clock started at"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     suspended_from = models.CharField(_("suspended from state"), max_length=20, blank=True)
     suspension_extension = models.PositiveIntegerField(
@@ -217,6 +223,11 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def clock_start(self) -> datetime:
+        """When the handling clock (the deadline's budget) started."""
+        return self.handling_started_at or self.received_at
 
 
 class OrderSearch(models.Model):
@@ -400,6 +411,29 @@ class TimeLimitRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complexity}: {self.working_days}"
+
+
+class WorkflowRule(models.Model):
+    """A switch of the workflow, editable by administrators and audited
+    (``RuleChange``). A missing row means the rule's default."""
+
+    class Code(models.TextChoices):
+        FOUR_EYES_REPORTS = "four_eyes_reports", _("Four eyes on reports: the confirmer is not the submitter")
+
+    #: Each rule's value when no row exists.
+    DEFAULTS = {Code.FOUR_EYES_REPORTS.value: True}
+
+    code = models.CharField(_("rule"), max_length=64, unique=True, choices=Code.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("workflow rule")
+        verbose_name_plural = _("workflow rules")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {'on' if self.enabled else 'off'}"
 
 
 class RuleChange(models.Model):

@@ -12,7 +12,7 @@ from django.db import connection, models
 
 from griddesk.engines import grading, routing, workdays
 
-from .models import Category, GradingRule, RoutingRule, TimeLimitRule
+from .models import Category, GradingRule, RoutingRule, TimeLimitRule, WorkflowRule
 
 if TYPE_CHECKING:
     from griddesk.sla.policies import SlaRules
@@ -40,6 +40,16 @@ def grading_rule_from_row(r: GradingRule) -> grading.GradingRule:
 
 def routing_rule_from_row(r: RoutingRule) -> routing.RoutingRule:
     return routing.RoutingRule(grade=r.grade, lead_types=tuple(r.lead_types or ()))
+
+
+def workflow_rule(code: str) -> bool:
+    """Whether the workflow rule ``code`` is on (its default when no row exists)."""
+    enabled = WorkflowRule.objects.filter(code=code).values_list("enabled", flat=True).first()
+    return WorkflowRule.DEFAULTS[code] if enabled is None else bool(enabled)
+
+
+def four_eyes_on_reports() -> bool:
+    return workflow_rule(WorkflowRule.Code.FOUR_EYES_REPORTS.value)
 
 
 def grading_rules() -> list[grading.GradingRule]:

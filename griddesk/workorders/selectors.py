@@ -11,7 +11,7 @@ from django.utils import timezone
 from griddesk.engines import workflow
 from griddesk.engines.workflow import Action, Role, State
 from griddesk.organisation.access import Actor
-from griddesk.organisation.models import Department
+from griddesk.organisation.models import Department, DepartmentType
 
 from .models import LeadAssignment, StationTask, WorkOrder, WorkOrderEvent
 
@@ -217,13 +217,35 @@ def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
         )
     if actor.company is None:
         return False
+    if action == Action.FORWARD and actor.role == Role.SERVICE_SPECIALIST:
+        # Only orders the 95598 station did not take in (the station forwards
+        # its own): the specialist's intake, a story transfer's 舆情防范 order.
+        if order.created_department.type == DepartmentType.STATION_95598:
+            return False
     return order.company.path.startswith(actor.company.path)
+
+
+def submitted_current_report(actor: Actor, order: WorkOrder) -> bool:
+    """Four eyes on reports (an editable rule, default on): True when the rule
+    is on and ``actor`` submitted the order's current report — then someone
+    else confirms it: another handler of the lead department or, where the
+    department has a single handler, a manager over the order's company."""
+    from . import rules
+
+    if not actor.user.pk or not rules.four_eyes_on_reports():
+        return False
+    submitter = order.reports.order_by("-pk").values_list("submitted_by_id", flat=True).first()
+    return submitter is not None and submitter == actor.user.pk
 
 
 def may_act(actor: Actor, order: WorkOrder, action: Action) -> bool:
     if actor.role is None or not workflow.role_may(actor.role, action):
         return False
-    return _in_scope(actor, order, action)
+    if not _in_scope(actor, order, action):
+        return False
+    if action == Action.CONFIRM_REPORT and submitted_current_report(actor, order):
+        return False
+    return True
 
 
 def allowed_actions(actor: Actor, order: WorkOrder) -> list[str]:

@@ -86,7 +86,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "suggested_complexity", "suggestion_reasons", "lead_departments", "deadline_at", "deadline_provisional",
             "time_left_seconds", "overdue", "urge_count", "escalated", "is_repeat", "repeat_of", "reopen_count",
             "merged_into", "closed_at", "version", "allowed_actions", "created_at",
-            "sla_policy", "suspended_at", "suspension_extension",
+            "sla_policy", "handling_started_at", "suspended_at", "suspension_extension",
             "stage", "stage_deadline_at", "stage_provisional", "stage_overdue",
         ]
         read_only_fields = fields

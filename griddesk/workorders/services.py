@@ -603,6 +603,13 @@ def _lock(order: WorkOrder | str, actor: Actor, action: Action, *, expected_vers
     state = State(locked.state)
     if action not in workflow.actions_from(state):
         raise _conflict(actor, locked, action)
+    if action == Action.CONFIRM_REPORT and selectors.submitted_current_report(actor, locked):
+        raise Forbidden(
+            _("Four eyes: the report must be confirmed by someone other than the person who submitted it "
+              "(another handler of the lead department, or a manager)."),
+            code="four_eyes",
+            action=action.value,
+        )
     if not selectors.may_act(actor, locked, action):
         raise Forbidden(
             _("This work order is not in your department's hands for “%(action)s”.") % {"action": _label(action)},
@@ -935,10 +942,12 @@ def work_order_return_visit(
         wo.reopen_count += 1
         wo.is_repeat = True
         wo.closed_at = None
-        return _transition(
+        clock = _restart_clock(wo)
+        wo = _transition(
             wo, actor, Action.RETURN_VISIT, target=State.INVESTIGATING, note=customer_words, data={**data, "reopened": True},
-            fields=["reopen_count", "is_repeat", "closed_at"],
+            fields=["reopen_count", "is_repeat", "closed_at", *_CLOCK_FIELDS],
         )
+        return _deadline_event(wo, actor, clock)
     return _transition(wo, actor, Action.RETURN_VISIT, target=State.VISITED, note=customer_words, data=data)
 
 
@@ -981,7 +990,43 @@ def work_order_reopen(*, order: WorkOrder | str, actor: Actor, reason: str, expe
     wo.reopen_count += 1
     wo.is_repeat = True
     wo.closed_at = None
-    return _transition(wo, actor, Action.REOPEN, note=reason, fields=["reopen_count", "is_repeat", "closed_at"])
+    clock = _restart_clock(wo)
+    wo = _transition(wo, actor, Action.REOPEN, note=reason, fields=["reopen_count", "is_repeat", "closed_at", *_CLOCK_FIELDS])
+    return _deadline_event(wo, actor, clock)
+
+
+#: The fields a reopen's new handling clock writes.
+_CLOCK_FIELDS = ("handling_started_at", "suspension_extension", "deadline_at", "deadline_provisional", "sla_policy", "overdue")
+
+
+def _restart_clock(wo: WorkOrder) -> dict[str, Any]:
+    """A reopened order is handled again: its handling clock restarts at the
+    reopen time with the SLA policy that matches it now (suspended time of the
+    earlier handling no longer counts), so it is not overdue the minute it
+    reopens. Sets the fields on ``wo``; returns the ``deadline`` event's data."""
+    now = timezone.now()
+    before, was_overdue = wo.deadline_at, wo.overdue
+    wo.handling_started_at = now
+    wo.suspension_extension = 0
+    policy, deadline = rules.sla_rules().handling(wo)
+    wo.deadline_at, wo.deadline_provisional, wo.sla_policy = deadline.due_at, deadline.provisional, policy.code
+    wo.overdue = deadline.due_at < now
+    return {
+        "before": before.isoformat() if before else None, "deadline_at": deadline.due_at.isoformat(),
+        "provisional": deadline.provisional, "overdue": wo.overdue, "overdue_before": was_overdue,
+        "policy": policy.code, "reason": "reopen", "clock_start": now.isoformat(),
+    }
+
+
+def _deadline_event(wo: WorkOrder, actor: Actor, data: dict[str, Any]) -> WorkOrder:
+    """The ``deadline`` event of a restarted clock, after the reopening action's
+    own event (same transaction, next sequence number)."""
+    previous = wo.version
+    wo.version = previous + 1
+    if WorkOrder.objects.filter(pk=wo.pk, version=previous).update(version=wo.version) != 1:
+        raise Conflict(_("The work order was changed by someone else; reload and try again."), code="stale_version")
+    _create_event(wo, actor, action="deadline", from_state=wo.state, to_state=wo.state, data=data).save()
+    return wo
 
 
 @transaction.atomic
@@ -1090,7 +1135,7 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
     gained = sla.suspension_extension(policy.kind, wo.suspended_at, now, r.calendar, hours=r.hours)
     before = wo.deadline_at
     wo.suspension_extension += gained
-    deadline = r.deadline(policy, wo.received_at, wo.suspension_extension)
+    deadline = r.deadline(policy, wo.clock_start, wo.suspension_extension)
     wo.deadline_at, wo.deadline_provisional, wo.sla_policy = deadline.due_at, deadline.provisional, policy.code
     wo.overdue = deadline.due_at < now
     target = State(wo.suspended_from or State.INVESTIGATING)

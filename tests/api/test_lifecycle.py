@@ -29,7 +29,7 @@ def test_complaint_walks_from_intake_to_archived(make_order, act, client_for):
         rectification="向客户解释阶梯电价政策，提供用电分析。",
         company_at_fault=False,
     )
-    fed = act("marketing", n, "confirm_report")
+    fed = act("manager", n, "confirm_report")  # four eyes: not the submitter
     assert fed["state"] == "fed_back"
     act("specialist", n, "return_visit", method="phone", outcome="satisfied", customer_words="满意")
     act("manager", n, "assess")
@@ -67,7 +67,7 @@ def test_unsatisfied_return_visit_reopens_as_repeat(make_order, act):
     assert o["lead_departments"] == ["city-audit"]
     act("audit", n, "accept")
     act("audit", n, "submit_report", findings="属实", responsibility="营业员服务不规范", rectification="批评教育并培训", company_at_fault=True)
-    act("audit", n, "confirm_report")
+    act("manager", n, "confirm_report")  # four eyes: not the submitter
     o = act("specialist", n, "return_visit", method="phone", outcome="unsatisfied", customer_words="问题没解决")
     assert o["state"] == "investigating"
     assert o["is_repeat"] is True and o["reopen_count"] == 1

@@ -100,13 +100,22 @@ def test_role_action_matrix(org, client_for, action, role, allowed):
     if action == "station_findings":
         # The order has a station task at east-ps-1, the demo station user's station.
         services.work_order_act(order=order.number, actor=admin_actor(), action="assign_station", data={"stations": ["east-ps-1"]})
+    if action == "confirm_report":
+        # Four eyes: the report (walk_to's admin wrote it) counts as a third person's, so every
+        # role is judged on its rights alone (tests/api/test_four_eyes.py covers the submitter).
+        from django.contrib.auth import get_user_model
+
+        other = get_user_model().objects.create(username="other_handler")
+        order.reports.update(submitted_by=other)
     target = walk_to("received") if action == "merge" else None
     body = {"action": action, **_payload(action, target)}
     events_before = order.events.count()
     r = client_for(USERS[role]).post(f"/api/v1/work-orders/{order.number}/actions/", body, format="json")
     if allowed:
         assert r.status_code == 200, r.content.decode()
-        assert WorkOrder.objects.get(pk=order.pk).events.last().action == action
+        last = list(WorkOrder.objects.get(pk=order.pk).events.order_by("-seq").values_list("action", flat=True)[:2])
+        # a reopen restarts the clock: its deadline event follows it
+        assert last[0] == action or (action == "reopen" and last == ["deadline", "reopen"]), last
     else:
         # A role that cannot even see the order gets 404, not a hint that it exists.
         assert r.status_code in (403, 404), r.content.decode()
@@ -146,3 +155,18 @@ def test_visibility_by_department(org, client_for):
     services.work_order_act(order=order.number, actor=admin_actor(), action="accept", data={})
     services.work_order_act(order=order.number, actor=admin_actor(), action="assign_station", data={"stations": ["east-ps-1"]})
     assert order.number in numbers("station")
+
+
+def test_specialist_forwards_only_orders_the_95598_station_did_not_take_in(org, client_for):
+    """The station forwards its own orders; an order the marketing department
+    took in itself (its specialist's intake, a story transfer) is taken over by
+    the specialist — before, it stayed at 已受理 for everyone but the admin."""
+    own = client_for("specialist").post("/api/v1/work-orders/", intake_payload(channel="inspection"), format="json").json()
+    body = client_for("specialist").get(f"/api/v1/work-orders/{own['number']}/").json()
+    assert body["allowed_actions"] == ["forward", "invalidate", "merge"]
+    assert client_for("agent").get(f"/api/v1/work-orders/{own['number']}/").status_code == 404
+    r = client_for("specialist").post(f"/api/v1/work-orders/{own['number']}/actions/", {"action": "forward"}, format="json")
+    assert r.status_code == 200 and r.json()["state"] == "forwarded", r.content.decode()
+    station = walk_to("received")
+    r = client_for("specialist").post(f"/api/v1/work-orders/{station.number}/actions/", {"action": "forward"}, format="json")
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"

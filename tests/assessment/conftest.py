@@ -93,12 +93,12 @@ def drive(spec: Spec) -> WorkOrder:
         reporter = admin if spec.reporter == "admin" else actor(spec.reporter)
         act("submit_report", reporter, **report)
         clock.at = spec.received + timedelta(hours=spec.handle_hours)
-        act("confirm_report")
+        act("confirm_report", actor("manager"))
         if spec.reopen:
             act("return_visit", method="phone", outcome="unsatisfied", customer_words="还是不满意")
             act("submit_report", reporter, **report)
             clock.at = clock.at + timedelta(hours=1)
-            act("confirm_report")
+            act("confirm_report", actor("manager"))
         act("return_visit", method="phone", outcome=spec.outcome)
         if spec.stop == "visited":
             return WorkOrder.objects.get(pk=order.pk)

@@ -148,7 +148,9 @@ def test_reassessment_after_reopen_updates_the_one_assessment(drive_order):
             ("return_visit", {"method": "phone", "outcome": "satisfied"}),
             ("assess", {}),
         ]:
-            services.work_order_act(order=o.number, actor=admin, action=action, data=data)
+            # four eyes: the manager confirms the report the admin submitted
+            who = actor("manager") if action == "confirm_report" else admin
+            services.work_order_act(order=o.number, actor=who, action=action, data=data)
     oa = OrderAssessment.objects.get(order=o)
     assert OrderAssessment.objects.filter(order=o).count() == 1
     assert oa.reopen_count == 1 and not oa.first_time and oa.at_fault is True

@@ -104,7 +104,7 @@ def test_rollup_and_direct_recount_agree_through_changes(dataset, monkeypatch):
     at = datetime(2026, 10, 20, 10, 0, tzinfo=SH)
     report = dict(findings="核实", responsibility="分析", rectification="整改", company_at_fault=True)
     act(late.number, "submit_report", at, **report)
-    act(late.number, "confirm_report", at + timedelta(hours=1))
+    act(late.number, "confirm_report", at + timedelta(hours=1), who="manager")  # four eyes
     act(late.number, "return_visit", at + timedelta(days=2), method="phone", outcome="satisfied")
     act(late.number, "assess", at + timedelta(days=3))
     assert OrderAssessment.objects.get(order=late).received_at.astimezone(SH).date() == date(2026, 9, 30)
@@ -115,7 +115,7 @@ def test_rollup_and_direct_recount_agree_through_changes(dataset, monkeypatch):
     nov = datetime(2026, 11, 10, 9, 0, tzinfo=SH)
     act(first.number, "reopen", nov, reason="客户再次来电")
     act(first.number, "submit_report", nov + timedelta(hours=1), **report)
-    act(first.number, "confirm_report", nov + timedelta(hours=2))
+    act(first.number, "confirm_report", nov + timedelta(hours=2), who="manager")
     act(first.number, "return_visit", nov + timedelta(days=1), method="phone", outcome="satisfied")
     act(first.number, "assess", nov + timedelta(days=2))
     fact_after = OrderAssessment.objects.get(order=first)

@@ -172,6 +172,9 @@ def test_complaint_from_intake_to_archive(live_server, browser_page):
         "rectification": "向客户解释阶梯电价政策，提供用电分析。",
     })
     assert state() == "reported"
+    # Four eyes: city-marketing has one handler, so the manager confirms the report.
+    login("manager")
+    open_from_queue(number)
     act("confirm_report")
     assert state() == "fed_back"
 

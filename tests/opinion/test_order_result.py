@@ -14,7 +14,7 @@ from griddesk.opinion.models import Story, StoryEvent
 from griddesk.workorders import services as wo_services
 from griddesk.workorders.models import WorkOrder
 
-from ..walk import PATH, admin_actor
+from ..walk import PATH, admin_actor, manager_actor
 from .conftest import item_payload
 
 JUDGE = {"level": "high", "may_cause_impact": True, "needs_transfer": True, "note": "可能引发投诉"}
@@ -28,7 +28,9 @@ def _walk(order: WorkOrder, until: str) -> WorkOrder:
             data = {**data, "reason": "舆情防范，按一般处理"}
         if action == "submit_report":
             data = {**data, "findings": FINDINGS, "rectification": "加装防雷设施，完善停电通知"}
-        wo_services.work_order_act(order=order.number, actor=actor, action=action, data=data)
+        # four eyes: the manager confirms the report the admin submitted
+        who = manager_actor() if action == "confirm_report" else actor
+        wo_services.work_order_act(order=order.number, actor=who, action=action, data=data)
         if action == until:
             break
     return WorkOrder.objects.get(pk=order.pk)
@@ -57,7 +59,7 @@ def test_item_to_archive_with_the_result_fed_back_automatically(
     assert FINDINGS in s.result and "加装防雷设施" in s.result
     ev = StoryEvent.objects.filter(story=s).order_by("-seq").first()
     assert ev is not None and ev.action == "feed_back" and ev.actor_name == "system" and ev.seq == s.version
-    assert ev.data["automatic"] is True and ev.data["work_order"] == order.number and ev.data["confirmed_by"] == "admin"
+    assert ev.data["automatic"] is True and ev.data["work_order"] == order.number and ev.data["confirmed_by"] == "manager"
     # The specialist who transferred the story finds it in the inbox.
     specialist = get_user_model().objects.get(username="specialist")
     notes = Notification.objects.filter(recipient=specialist, kind=services.NOTICE_KIND)

@@ -125,7 +125,7 @@ def test_unsatisfied_reopens_with_words_and_new_round(org, client_for, act):
     assert task.state == "done" and task.customer_words == words
     # Second handling → fed back again → round 2.
     act("admin", order.number, "submit_report", findings="复核", responsibility="表计", rectification="换表", company_at_fault=True)
-    act("admin", order.number, "confirm_report")
+    act("manager", order.number, "confirm_report")  # four eyes: not the submitter
     t2 = _task(order)
     assert t2.round == 2
 

@@ -20,7 +20,7 @@ PATH: list[tuple[str, str, dict[str, Any]]] = [
     ("specialist", "dispatch", {}),
     ("marketing", "accept", {}),
     ("marketing", "submit_report", {"findings": "核实", "responsibility": "无责", "rectification": "解释", "company_at_fault": False}),
-    ("marketing", "confirm_report", {}),
+    ("manager", "confirm_report", {}),  # four eyes: not the submitter (city-marketing has one handler)
     ("specialist", "return_visit", {"method": "phone", "outcome": "satisfied"}),
     ("manager", "assess", {}),
     ("manager", "archive", {}),

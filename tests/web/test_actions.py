@@ -33,7 +33,7 @@ def form_html(body: str, action: str) -> str:
         ("dispatched", "marketing", {"accept", "suspend"}),  # 挂起 (issue 3)
         ("dispatched", "agent", {"urge"}),
         ("investigating", "marketing", {"assign_station", "station_findings", "submit_report", "suspend"}),
-        ("reported", "marketing", {"confirm_report", "return_report"}),
+        ("reported", "marketing", {"return_report"}),  # four eyes: marketing submitted the report
         ("reported", "manager", {"confirm_report", "return_report", "urge"}),
         ("fed_back", "specialist", {"return_visit", "reopen"}),
         ("visited", "manager", {"assess", "reopen"}),
@@ -90,7 +90,7 @@ def test_walk_through_the_forms(web, order_in):
     post("marketing", "submit_report", findings="属实", responsibility="无责", rectification="解释")
     wo = WorkOrder.objects.get(pk=order.pk)
     assert wo.state == "reported" and wo.reports.get().company_at_fault is False  # unticked box = no
-    post("marketing", "confirm_report", note="确认")
+    post("manager", "confirm_report", note="确认")  # four eyes
     post("specialist", "return_visit", method="phone", outcome="satisfied", solved="true", customer_words="满意")
     assert wo.return_visits.get().solved is True
     post("manager", "assess", score="95.5")
