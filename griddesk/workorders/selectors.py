@@ -66,6 +66,9 @@ def todo_filter(qs: QuerySet[WorkOrder], actor: Actor) -> QuerySet[WorkOrder]:
         )
     elif actor.role == Role.LEAD_HANDLER:
         qs = qs.filter(Exists(LeadAssignment.objects.filter(order=OuterRef("pk"), department=actor.department)))
+    elif actor.role == Role.SERVICE_SPECIALIST:
+        # The 95598 station forwards what it took in (_in_scope); the specialist the rest.
+        qs = qs.exclude(state=State.RECEIVED, created_department__type=DepartmentType.STATION_95598)
     return qs
 
 

@@ -113,7 +113,7 @@ def test_todo_states_follow_each_roles_main_actions():
     from griddesk.engines.workflow import Role, State, todo_states
 
     assert todo_states(Role.AGENT_95598) == {State.RECEIVED}
-    assert todo_states(Role.SERVICE_SPECIALIST) == {State.FORWARDED, State.GRADED, State.FED_BACK}
+    assert todo_states(Role.SERVICE_SPECIALIST) == {State.RECEIVED, State.FORWARDED, State.GRADED, State.FED_BACK}
     assert todo_states(Role.LEAD_HANDLER) == {State.DISPATCHED, State.INVESTIGATING, State.REPORTED}
     assert todo_states(Role.STATION_INVESTIGATOR) == {State.INVESTIGATING}
     assert todo_states(Role.MANAGER) == {State.REPORTED, State.VISITED, State.ASSESSED}
