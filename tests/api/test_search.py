@@ -164,3 +164,20 @@ def test_web_queue_search_and_its_empty_message(corpus, web):
     assert PiiAccess.objects.filter(via="web-search", user__username="agent").count() == 2
     manager = web("manager").get("/", {"q": "查无此人"}).content.decode()
     assert "个人信息" in manager  # says why phones/names/addresses were not searched
+
+
+def test_a_rebuild_indexes_orders_from_the_database(corpus, client_for):
+    """What `griddesk demo` and the migration run after loading orders directly."""
+    from django.db import connection
+
+    from griddesk.workorders.models import OrderSearch
+    from griddesk.workorders.search import FTS_TABLE, search_index_rebuild
+
+    OrderSearch.objects.all().delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {FTS_TABLE}")
+    assert _found(client_for("agent"), "接线错误") == set()
+    assert search_index_rebuild(batch=2) == len(corpus)
+    assert _found(client_for("agent"), "接线错误") == {corpus[0]}   # the report's text, read back from the database
+    assert _found(client_for("agent"), "5678") == {corpus[0], corpus[1]}
