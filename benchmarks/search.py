@@ -108,6 +108,34 @@ def main() -> None:
             print(f"{role:13s} {kind:12s} p50 {pct(times, 50):7.1f} ms  p95 {pct(times, 95):7.1f} ms  "
                   f"max {max(times):7.1f} ms  ({count:,} found)", flush=True)
 
+    # What one list page costs in commits and WAL (the access log used to write
+    # one row per order shown, each query in its own transaction).
+    user = get_user_model().objects.get(username="agent")
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    n_req = 50
+
+    def counters() -> tuple[int, int]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_stat_force_next_flush()")
+            cur.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+            commits = cur.fetchone()[0]
+            cur.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+            return commits, int(cur.fetchone()[0])
+
+    b0, bw0 = counters()
+    b1, bw1 = counters()  # what measuring itself costs
+    c0, w0 = counters()
+    for _i in range(n_req):
+        r = client.get("/api/v1/work-orders/", {"page_size": 25})
+        assert r.status_code == 200 and len(r.json()["results"]) == 25
+    c1, w1 = counters()
+    list_cost = {"requests": n_req, "commits_per_request": (c1 - c0 - (b1 - b0)) / n_req,
+                 "wal_bytes_per_request": (w1 - w0 - (bw1 - bw0)) / n_req}
+    print(f"list page of 25 (agent): {list_cost['commits_per_request']:.2f} commits, "
+          f"{list_cost['wal_bytes_per_request']:,.0f} B of WAL per request", flush=True)
+
     # Plans (as the specialist: the whole company, personal data).
     from griddesk.organisation.access import actor_for
     from griddesk.workorders import selectors
@@ -123,7 +151,7 @@ def main() -> None:
                 plan = "\n".join(r[0] for r in cur.fetchall())
             out.write(f"\n## {kind} ({q})\n{plan}\n")
     print(f"plans: {args.explain_out}")
-    print(json.dumps({"orders": total, "queries": queries, "results": results}, ensure_ascii=False))
+    print(json.dumps({"orders": total, "queries": queries, "results": results, "list_cost": list_cost}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -124,12 +124,12 @@ class WorkOrderListCreateApi(APIView):
         else:
             validated = {}  # the plain queue: skip building a 30-field serializer
         actor = _actor(request)
-        qs = selectors.work_order_list(actor, filters=validated)
-        plan = search_plan(actor, str(validated["q"])) if validated.get("q") else None
         paginator = Pagination()
         # One transaction for the page's reads and its one access-log row
         # (autocommit made each query its own commit).
         with transaction.atomic():
+            qs = selectors.work_order_list(actor, filters=validated)
+            plan = search_plan(actor, str(validated["q"])) if validated.get("q") else None
             page = paginator.paginate_queryset(qs, request, view=self)
             codes = selectors.lead_departments_by_order([o.pk for o in page])
             data = render_orders(
