@@ -90,7 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
-    "axes",
+    "griddesk.common.apps.AxesConfig",  # django-axes, its admin section translated
     "griddesk.common",
     "griddesk.organisation",
     "griddesk.customers",

@@ -3,7 +3,7 @@ passing the request through every selector and serializer: its path and the
 client's address, held in a context variable for the request's duration.
 
 ``RequestContextMiddleware`` also marks every API response and every page
-served to a signed-in user ``Cache-Control: no-store``: they may carry personal
+served to a browser with a session (a signed-in user) ``Cache-Control: no-store``: they may carry personal
 data, which no browser or proxy cache should keep (static files are served
 before this middleware and keep their long cache lifetimes)."""
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
@@ -45,8 +46,10 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         finally:
             _current.reset(token)
+        # A session cookie marks a signed-in browser; asking request.user would
+        # load the session (a database read) while answering.
         if "Cache-Control" not in response and (
-            request.path.startswith("/api/") or getattr(getattr(request, "user", None), "is_authenticated", False)
+            request.path.startswith("/api/") or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             response["Cache-Control"] = "no-store"
         return response

@@ -255,7 +255,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
     try:
         order, created = services.work_order_intake(actor=actor, data=s.to_data())
     except ServiceError as exc:
-        errors = {exc.field or "non_field_errors": [exc.message]}
+        # The form's customer block shows a whole-customer error under the account number.
+        field = "customer.account_no" if exc.field == "customer" else exc.field
+        errors = {field or "non_field_errors": [exc.message]}
         return render(request, "web/order_new.html", _intake_context(actor, values, errors), status=exc.status_code)
     if created:
         messages.success(request, _("Work order %(number)s was taken in.") % {"number": order.number})

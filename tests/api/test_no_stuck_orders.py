@@ -182,6 +182,8 @@ def _intake(ctx: DemoContext, username: str, order_type: str, *, customer: bool,
             external_id=external_id,
             customer=CustomerData(account_no="3300990001", name="张三", phone="13800000000", address="东湖县城关镇")
             if customer else None,
+            # No customer: marked anonymous, or intake refuses it (contact_required).
+            anonymous=not customer,
         ),
     )
     return order

@@ -208,12 +208,14 @@ def test_serve_prod_answers_with_security_headers_and_stops_cleanly_on_sigterm(t
 
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=15) == 0
-        while any(_alive(p) for p in children) and time.monotonic() - started < 15:
+        # Within the documented grace period (web 10 s + task clusters 15 s < 30 s);
+        # "did not stop" below proves nothing had to be killed.
+        assert server.wait(timeout=30) == 0
+        while any(_alive(p) for p in children) and time.monotonic() - started < 30:
             time.sleep(0.1)
         left = [p for p in children if _alive(p)]
         assert not left, f"still running after SIGTERM: {left}"
-        assert time.monotonic() - started < 15
+        assert time.monotonic() - started < 30
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "the port still answers"
         text = (tmp_path / "serve.log").read_text()

@@ -69,10 +69,11 @@ def test_same_external_id_returns_the_existing_order(web):
 
 
 def test_order_without_customer(web):
-    r = web("agent").post(
-        "/orders/new/",
-        form(**{"customer.account_no": "", "customer.name": "", "customer.phone": "", "customer.address": "", "type": "inquiry", "category": ""}),
-    )
+    empty = {"customer.account_no": "", "customer.name": "", "customer.phone": "", "customer.address": "", "type": "inquiry", "category": ""}
+    r = web("agent").post("/orders/new/", form(**empty))
+    assert r.status_code == 400  # its return visit could reach nobody
+    assert "该工单需要回访" in r.content.decode() and not WorkOrder.objects.exists()
+    r = web("agent").post("/orders/new/", form(anonymous="on", **empty))
     assert r.status_code == 302
     assert WorkOrder.objects.get().customer is None
 
