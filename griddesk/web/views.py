@@ -23,7 +23,6 @@ from griddesk.attachments.models import Kind, Stage
 from griddesk.common.errors import InvalidInput, ServiceError
 from griddesk.customers.models import CustomerCategory
 from griddesk.customers.services import pii_access_log
-from griddesk.engines.search import PERSONAL_FIELDS
 from griddesk.engines import workflow
 from griddesk.organisation.access import Actor, actor_for
 from griddesk.workorders import search, selectors, services
@@ -64,7 +63,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         if plan is not None and plan.personal:
             pii_access_log(
                 user=request.user, via="web-search", always=True,
-                fields=",".join(f"search:{f.name.lower()}" for f in plan.searched if f in PERSONAL_FIELDS),
+                fields=search.personal_fields(plan),
                 entries=[(o.customer, o.number) for o in page.object_list if o.customer_id],
             )
     params = request.GET.copy()

@@ -132,9 +132,8 @@ class WorkOrderListCreateApi(APIView):
             plan = search_plan(actor, str(validated["q"])) if validated.get("q") else None
             page = paginator.paginate_queryset(qs, request, view=self)
             codes = selectors.lead_departments_by_order([o.pk for o in page])
-            data = render_orders(
-                request.user, actor, page, detail=False, via="api-list", many=True, lead_codes=codes, search=plan
-            )
+            via = "api-search" if plan is not None and plan.personal else "api-list"
+            data = render_orders(request.user, actor, page, detail=False, via=via, many=True, lead_codes=codes, search=plan)
         response = paginator.get_paginated_response(data)
         if plan is not None:
             response.data["search"] = search_summary(plan, actor)

@@ -37,47 +37,82 @@ GIN_INDEX = "workorders_search_grams_gin"
 BULK_REBUILD_ROWS = 100_000
 
 
-def document(order: WorkOrder, customer: Any, *, extra_texts: Sequence[str] = ()) -> engine.Document:
-    """The order as the search sees it (``customer`` may be None)."""
-    numbers: list[tuple[engine.Field, str]] = [(engine.Field.NUMBER, order.number)]
-    if order.external_id:
-        numbers.append((engine.Field.EXTERNAL_ID, order.external_id))
-    names: list[str] = []
-    phones: list[str] = [order.contact_phone] if order.contact_phone else []
-    addresses: list[str] = []
-    if customer is not None:
-        numbers.append((engine.Field.ACCOUNT, customer.account_no))
-        names.append(customer.name)
-        if customer.phone:
-            phones.append(customer.phone)
-        if customer.address:
-            addresses.append(customer.address)
+#: The order's own fields a search entry is built from (with its customer's).
+_DOC_FIELDS = (
+    "pk", "number", "external_id", "title", "content", "remedy_sought", "contact_phone", "anonymous",
+    "customer__account_no", "customer__name", "customer__phone", "customer__address",
+)
+
+
+def _document(
+    number: str, external_id: str | None, title: str, content: str, remedy_sought: str, contact_phone: str,
+    anonymous: bool, account_no: str | None, name: str | None, phone: str | None, address: str | None,
+    extra_texts: Sequence[str] = (),
+) -> engine.Document:
+    """What one order is found by, from its fields in ``_DOC_FIELDS`` order
+    (after ``pk``) and the texts of its reports and station findings."""
+    numbers: list[tuple[engine.Field, str]] = [(engine.Field.NUMBER, number)]
+    if external_id:
+        numbers.append((engine.Field.EXTERNAL_ID, external_id))
+    if account_no:
+        numbers.append((engine.Field.ACCOUNT, account_no))
     return engine.Document(
-        texts=[t for t in (order.title, order.content, order.remedy_sought, *extra_texts) if t],
-        names=names,
-        phones=phones,
-        addresses=addresses,
+        texts=[t for t in (title, content, remedy_sought, *extra_texts) if t],
+        names=[name] if name else [],
+        phones=[p for p in (contact_phone, phone) if p],
+        addresses=[address] if address else [],
         numbers=numbers,
-        confidential=order.anonymous,
+        confidential=anonymous,
     )
 
 
-def search_index_write(*, entries: Iterable[tuple[int, str]], model: Any = OrderSearch) -> None:
-    """Store (order id, tokens) pairs, replacing what these orders had."""
+def document(order: WorkOrder, customer: Any, *, extra_texts: Sequence[str] = ()) -> engine.Document:
+    """The order as the search sees it (``customer`` may be None)."""
+    c = customer
+    return _document(
+        order.number, order.external_id, order.title, order.content, order.remedy_sought, order.contact_phone,
+        order.anonymous, c.account_no if c else None, c.name if c else None, c.phone if c else None,
+        c.address if c else None, extra_texts,
+    )
+
+
+def _extra_texts(report_model: Any, task_model: Any, **order_filter: Any) -> dict[int, list[str]]:
+    """Report and station-findings texts of the orders ``order_filter`` selects."""
+    texts: dict[int, list[str]] = {}
+    for oid, f, r, m in report_model.objects.filter(**order_filter).values_list(
+        "order_id", "findings", "responsibility", "rectification"
+    ):
+        texts.setdefault(oid, []).extend((f, r, m))
+    for oid, f in task_model.objects.filter(**order_filter).exclude(findings="").values_list("order_id", "findings"):
+        texts.setdefault(oid, []).append(f)
+    return texts
+
+
+def _entries(rows: Iterable[Sequence[Any]], texts: dict[int, list[str]]) -> list[tuple[int, str]]:
+    """(order id, tokens) for ``_DOC_FIELDS`` rows."""
+    return [(r[0], engine.document_tokens(_document(*r[1:], extra_texts=texts.get(r[0], ())))) for r in rows]
+
+
+def search_index_write(*, entries: Iterable[tuple[int, str]], model: Any = OrderSearch, replace: bool = True) -> None:
+    """Store (order id, tokens) pairs, replacing what these orders had
+    (``replace=False``: they have nothing yet)."""
     rows = list(entries)
     if not rows:
         return
-    for start in range(0, len(rows), 500):
-        chunk = rows[start:start + 500]
-        model.objects.filter(order_id__in=[pk for pk, _t in chunk]).delete()
+    if replace:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            model.objects.filter(order_id__in=[pk for pk, _t in chunk]).delete()
     model.objects.bulk_create([model(order_id=pk, tokens=t) for pk, t in rows], batch_size=500)
     if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            for start in range(0, len(rows), 400):
-                chunk = rows[start:start + 400]
-                cur.execute(
-                    f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", [pk for pk, _t in chunk]
-                )
+        if replace:
+            with connection.cursor() as cur:
+                for start in range(0, len(rows), 400):
+                    chunk = rows[start:start + 400]
+                    cur.execute(
+                        f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})",
+                        [pk for pk, _t in chunk],
+                    )
         _fts_insert(rows)
 
 
@@ -103,7 +138,6 @@ def search_index_rebuild(*, models: Any = None, batch: int = 5000, progress: Any
     report_model = registry.get_model("workorders", "Report")
     task_model = registry.get_model("workorders", "StationTask")
     search_model = registry.get_model("workorders", "OrderSearch")
-    last, total = after_id, 0
     fresh = not search_model.objects.filter(order_id__gt=after_id).exists()
     bulk = connection.vendor == "postgresql" and wo_model.objects.filter(pk__gt=after_id).count() > BULK_REBUILD_ROWS
     if bulk:
@@ -112,14 +146,11 @@ def search_index_rebuild(*, models: Any = None, batch: int = 5000, progress: Any
         with connection.cursor() as cur:
             cur.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
     try:
-        total = _rebuild_batches(
-            wo_model, report_model, task_model, search_model, last, batch, progress, fresh=fresh
-        )
+        return _rebuild_batches(wo_model, report_model, task_model, search_model, after_id, batch, progress, fresh=fresh)
     finally:
         if bulk:
             with connection.cursor() as cur:
                 cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {search_model._meta.db_table} USING gin (grams)")
-    return total
 
 
 def _rebuild_batches(
@@ -127,48 +158,15 @@ def _rebuild_batches(
     *, fresh: bool,
 ) -> int:
     total = 0
-    fields = (
-        "pk", "number", "external_id", "title", "content", "remedy_sought", "contact_phone", "anonymous",
-        "customer__account_no", "customer__name", "customer__phone", "customer__address",
-    )
     while True:
-        rows = list(wo_model.objects.filter(pk__gt=last).order_by("pk").values_list(*fields)[:batch])
+        rows = list(wo_model.objects.filter(pk__gt=last).order_by("pk").values_list(*_DOC_FIELDS)[:batch])
         if not rows:
             return total
-        ids = [r[0] for r in rows]
-        last = ids[-1]
-        texts: dict[int, list[str]] = {pk: [] for pk in ids}
-        lo, hi = ids[0], ids[-1]
-        for oid, f, r, m in report_model.objects.filter(order_id__gte=lo, order_id__lte=hi).values_list(
-            "order_id", "findings", "responsibility", "rectification"
-        ):
-            texts.setdefault(oid, []).extend((f, r, m))
-        for oid, f in task_model.objects.filter(order_id__gte=lo, order_id__lte=hi).exclude(findings="").values_list(
-            "order_id", "findings"
-        ):
-            texts.setdefault(oid, []).append(f)
-        entries = []
-        for pk, number, ext, title, content, remedy, contact, anonymous, account, name, phone, address in rows:
-            numbers: list[tuple[engine.Field, str]] = [(engine.Field.NUMBER, number)]
-            if ext:
-                numbers.append((engine.Field.EXTERNAL_ID, ext))
-            if account:
-                numbers.append((engine.Field.ACCOUNT, account))
-            doc = engine.Document(
-                texts=[t for t in (title, content, remedy, *texts[pk]) if t],
-                names=[name] if name else [],
-                phones=[p for p in (contact, phone) if p],
-                addresses=[address] if address else [],
-                numbers=numbers,
-                confidential=anonymous,
-            )
-            entries.append((pk, engine.document_tokens(doc)))
-        if fresh:  # nothing indexed past the start: no old rows to replace
-            search_model.objects.bulk_create([search_model(order_id=pk, tokens=t) for pk, t in entries], batch_size=1000)
-            if connection.vendor == "sqlite":
-                _fts_insert(entries)
-        else:
-            search_index_write(entries=entries, model=search_model)
+        last = rows[-1][0]
+        texts = _extra_texts(report_model, task_model, order_id__gte=rows[0][0], order_id__lte=last)
+        entries = _entries(rows, texts)
+        # Fresh: nothing indexed past the start, no old rows to replace.
+        search_index_write(entries=entries, model=search_model, replace=not fresh)
         total += len(entries)
         if progress is not None:
             progress(total)
@@ -188,17 +186,13 @@ def search_index_refresh(*, order_ids: Iterable[int]) -> None:
     ids = list(dict.fromkeys(order_ids))
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
-        orders = list(WorkOrder.objects.filter(pk__in=chunk).select_related("customer"))
-        texts: dict[int, list[str]] = {pk: [] for pk in chunk}
-        for oid, f, r, m in Report.objects.filter(order_id__in=chunk).values_list(
-            "order_id", "findings", "responsibility", "rectification"
-        ):
-            texts[oid].extend((f, r, m))
-        for oid, f in StationTask.objects.filter(order_id__in=chunk).exclude(findings="").values_list("order_id", "findings"):
-            texts[oid].append(f)
-        search_index_write(
-            entries=[(o.pk, engine.document_tokens(document(o, o.customer, extra_texts=texts[o.pk]))) for o in orders]
-        )
+        rows = list(WorkOrder.objects.filter(pk__in=chunk).values_list(*_DOC_FIELDS))
+        search_index_write(entries=_entries(rows, _extra_texts(Report, StationTask, order_id__in=chunk)))
+
+
+def personal_fields(p: engine.Plan) -> str:
+    """The access log's ``fields`` of a personal-data search (search:phone,…)."""
+    return ",".join(f"search:{f.name.lower()}" for f in p.searched if f in engine.PERSONAL_FIELDS)
 
 
 def search_plan(actor: Actor, query: str) -> engine.Plan:

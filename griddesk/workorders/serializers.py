@@ -14,7 +14,6 @@ from rest_framework import serializers
 from griddesk.common.validation import _CONTROL, MAX_CONTENT_CHARS, AwareDateTimeField, CleanCharField
 from griddesk.customers import masking
 from griddesk.customers.models import CustomerCategory
-from griddesk.engines.search import PERSONAL_FIELDS
 from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES, Action
 from griddesk.organisation.access import Actor
 
@@ -322,8 +321,9 @@ def render_orders(
         if search is not None and search.personal:
             # A personal-data search is logged like an unmasked view (even
             # when it finds nothing): the request path carries the query.
-            fields = ",".join(f"search:{f.name.lower()}" for f in search.searched if f in PERSONAL_FIELDS)
-            pii_access_log(user=user, entries=pii_log, via=via.replace("list", "search"), fields=fields, always=True)
+            from .search import personal_fields
+
+            pii_access_log(user=user, entries=pii_log, via=via, fields=personal_fields(search), always=True)
         else:
             pii_access_log(user=user, entries=pii_log, via=via)
     return data
