@@ -3,11 +3,10 @@ download log read-only (evidence is immutable)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
+from griddesk.common.admin import ReadOnlyAdmin
 from griddesk.workorders.admin import AuditedRuleAdmin
 
 from .models import Attachment, AttachmentAccess, AttachmentRule
@@ -21,19 +20,8 @@ class AttachmentRuleAdmin(AuditedRuleAdmin):
         return super().has_add_permission(request) and not AttachmentRule.objects.exists()
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Attachment)
-class AttachmentAdmin(_ReadOnly):
+class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ("filename", "order", "stage", "content_type", "size", "uploaded_by_name", "created_at")
     list_filter = ("stage", "kind")
     search_fields = ("filename", "order__number", "sha256")
@@ -41,6 +29,6 @@ class AttachmentAdmin(_ReadOnly):
 
 
 @admin.register(AttachmentAccess)
-class AttachmentAccessAdmin(_ReadOnly):
+class AttachmentAccessAdmin(ReadOnlyAdmin):
     list_display = ("attachment", "variant", "user_name", "at")
     raw_id_fields = ("attachment",)

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from griddesk.common.admin import ReadOnlyAdmin
 from griddesk.workorders.admin import AuditedRuleAdmin
 
 from . import rules
@@ -79,17 +80,6 @@ class OpinionSourceAdmin(AuditedRuleAdmin):
     readonly_fields = ["last_polled_at", "last_status", "last_error", "last_error_at", "failures", "next_poll_at"]
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class StoryEventInline(admin.TabularInline):
     model = StoryEvent
     extra = 0
@@ -102,7 +92,7 @@ class StoryEventInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(_ReadOnly):
+class StoryAdmin(ReadOnlyAdmin):
     list_display = ["id", "title", "topic", "area", "state", "risk_level", "judged_level", "risk_score", "copies", "last_seen"]
     list_filter = ["state", "risk_level", "topic"]
     search_fields = ["title"]
@@ -111,17 +101,17 @@ class StoryAdmin(_ReadOnly):
 
 
 @admin.register(OpinionItem)
-class OpinionItemAdmin(_ReadOnly):
+class OpinionItemAdmin(ReadOnlyAdmin):
     list_display = ["id", "source_kind", "source_name", "title", "topic", "risk_level", "published_at"]
     list_filter = ["source_kind", "topic", "risk_level"]
     show_full_result_count = False
 
 
 @admin.register(EmergencyResponse)
-class EmergencyResponseAdmin(_ReadOnly):
+class EmergencyResponseAdmin(ReadOnlyAdmin):
     list_display = ["id", "story", "level", "leader", "state", "started_at", "closed_at"]
 
 
 @admin.register(ItemPiiAccess)
-class ItemPiiAccessAdmin(_ReadOnly):
+class ItemPiiAccessAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "item", "via"]

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from griddesk.common.admin import ReadOnlyAdmin
+
 from . import rules, services
 from .models import Category, GradingRule, RoutingRule, RuleChange, TimeLimitRule, WorkflowRule, WorkOrder, WorkOrderEvent
 
@@ -90,19 +92,10 @@ class CategoryAdmin(AuditedRuleAdmin):
 
 
 @admin.register(RuleChange)
-class RuleChangeAdmin(admin.ModelAdmin):
+class RuleChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "model", "object_id", "change", "actor"]
     list_filter = ["model", "change"]
     readonly_fields = ["at", "model", "object_id", "change", "before", "after", "actor"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class EventInline(admin.TabularInline):
