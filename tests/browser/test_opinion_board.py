@@ -13,11 +13,11 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org  # noqa: E402
+from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
 from ..conftest import restore_seed_data  # noqa: E402
 from . import test_walkthrough  # noqa: E402
-from .test_walkthrough import ARTIFACTS, chromium_path  # noqa: E402
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
 
 browser_page = test_walkthrough.browser_page  # the walkthrough's chromium fixture (Debian's /usr/bin/chromium)
 
@@ -47,14 +47,7 @@ def test_opinion_board_judge_and_transfer(live_server, browser_page):
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
 
     def login(username: str) -> None:
-        if page.locator("#logout").count():
-            with page.expect_navigation():
-                page.click("#logout")
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_selector("#whoami")
+        sign_in(page, base, username)
 
     # A handler of the joint monitoring team (audit department) opens the board.
     login("audit")

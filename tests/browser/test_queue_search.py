@@ -11,9 +11,9 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org  # noqa: E402
+from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
-from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path  # noqa: E402
+from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -59,11 +59,7 @@ def test_agent_finds_a_caller_by_phone(live_server, browser, width, height):
                                   is_mobile=width < 500, has_touch=width < 500)
     context.set_default_timeout(60_000)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-submit")
+    sign_in(page, live_server.url, "agent")
     assert page.locator("#todo .count").inner_text() == "2"
     tag = "phone" if width < 500 else "desktop"
     ARTIFACTS.mkdir(exist_ok=True)

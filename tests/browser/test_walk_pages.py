@@ -12,10 +12,10 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org  # noqa: E402
+from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
 from . import test_walkthrough  # noqa: E402
-from .test_walkthrough import ARTIFACTS, chromium_path  # noqa: E402
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
 
 browser_page = test_walkthrough.browser_page
 
@@ -68,14 +68,7 @@ def test_walked_pages_render_in_words_and_fit_a_phone(live_server, browser_page)
     base = live_server.url
 
     def login(username: str) -> None:
-        if page.locator("#logout").count():
-            with page.expect_navigation():
-                page.click("#logout")
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_selector("#whoami")
+        sign_in(page, base, username)
 
     ARTIFACTS.mkdir(exist_ok=True)
     shots = [

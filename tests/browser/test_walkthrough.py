@@ -38,6 +38,18 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
+def sign_in(page, base: str, username: str) -> None:
+    """Log in on the login page as a demo user (signing out first if needed)."""
+    if page.locator("#logout").count():
+        with page.expect_navigation():
+            page.click("#logout")
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#whoami")
+
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium_path() is None, reason="no chromium binary (apt-get install chromium; see `make browser-deps`)"),
@@ -91,14 +103,7 @@ def test_complaint_from_intake_to_archive(live_server, browser_page):
     base = live_server.url
 
     def login(username: str) -> None:
-        if page.locator("#logout").count():
-            with page.expect_navigation():
-                page.click("#logout")
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_selector("#whoami")
+        sign_in(page, base, username)
 
     def open_from_queue(number: str, query: str = "") -> None:
         page.goto(f"{base}/{query}")
