@@ -122,7 +122,7 @@ def _render_detail(
     return render(request, "web/order_detail.html", context, status=status)
 
 
-def _attachment_parts(actor: Actor, order: WorkOrder, upload_error: str = "") -> dict[str, Any]:
+def _attachment_parts(actor: Actor, order: WorkOrder) -> dict[str, Any]:
     attachments = list(attachment_selectors.attachments_of(order))
     return {
         "attachments": attachments,
