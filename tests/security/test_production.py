@@ -158,6 +158,17 @@ def test_serve_prod_answers_with_security_headers_and_stops_cleanly_on_sigterm(t
     env = _env(tmp_path, GRIDDESK_WORKERS="2")
     migrated = _griddesk("migrate", "--noinput", "-v0", env=env, timeout=300)
     assert migrated.returncode == 0, migrated.stderr
+    # This test is about idle clusters stopping by themselves: no scheduled
+    # task may fall due while it runs (the sentinel hands out due schedules
+    # after 30 s, and a task still running at SIGTERM is, by design, killed
+    # after its limit and retried later).
+    postponed = _griddesk(
+        "shell", "-c",
+        "from datetime import timedelta; from django.utils import timezone; from django_q.models import Schedule; "
+        "Schedule.objects.update(next_run=timezone.now() + timedelta(days=1))",
+        env=env,
+    )
+    assert postponed.returncode == 0, postponed.stderr
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("w")
@@ -220,7 +231,7 @@ def test_serve_prod_answers_with_security_headers_and_stops_cleanly_on_sigterm(t
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "the port still answers"
         text = (tmp_path / "serve.log").read_text()
         assert "Handling signal: term" in text and "Shutting down: Master" in text
-        assert "did not stop" not in text and "Parent changed" not in text
+        assert "did not stop" not in text and "Parent changed" not in text, text
     finally:
         if server.poll() is None:
             server.kill()
