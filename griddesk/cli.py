@@ -95,7 +95,7 @@ def _serve(rest: list[str]) -> int:
             # background: deliveries, recomputes, schedules); Q_CLUSTER_NAME
             # picks the cluster's ALT_CLUSTERS settings before django-q2 reads them.
             for name in clusters():
-                tasks = [sys.executable, "-m", "griddesk.cli", "qcluster"]
+                tasks = [sys.executable, "-m", "griddesk.cli", "taskcluster"]
                 proc = subprocess.Popen(tasks, start_new_session=True, env={**os.environ, "Q_CLUSTER_NAME": name})
                 children.append((f"task cluster {name}", proc, tasks_stop))
         while not signals and all(p.poll() is None for _, p, _ in children):

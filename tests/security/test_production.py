@@ -214,7 +214,7 @@ def test_serve_prod_answers_with_security_headers_and_stops_cleanly_on_sigterm(t
 
         children = _descendants(server.pid)
         commands = " ".join(Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace") for p in children if _alive(p))
-        assert "gunicorn" in commands and "qcluster" in commands
+        assert "gunicorn" in commands and "taskcluster" in commands
         assert len(children) >= 5  # gunicorn master + 2 workers, the cluster and its sentinel
 
         started = time.monotonic()
