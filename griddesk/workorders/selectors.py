@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from griddesk.engines import workflow
@@ -13,7 +13,7 @@ from griddesk.engines.workflow import Action, Role, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department, DepartmentType
 
-from .models import LeadAssignment, StationTask, WorkOrder, WorkOrderEvent
+from .models import LeadAssignment, Report, StationTask, WorkOrder, WorkOrderEvent
 
 _COMPANY_WIDE = frozenset({Role.MANAGER, Role.LEADER, Role.SERVICE_SPECIALIST})
 
@@ -69,6 +69,13 @@ def todo_filter(qs: QuerySet[WorkOrder], actor: Actor) -> QuerySet[WorkOrder]:
     elif actor.role == Role.SERVICE_SPECIALIST:
         # The 95598 station forwards what it took in (_in_scope); the specialist the rest.
         qs = qs.exclude(state=State.RECEIVED, created_department__type=DepartmentType.STATION_95598)
+    if State.REPORTED.value in states and actor.user.pk:
+        from . import rules
+
+        if rules.four_eyes_on_reports():
+            # Four eyes (may_act): a report waits for someone other than its submitter.
+            submitter = Report.objects.filter(order=OuterRef("pk")).order_by("-pk").values("submitted_by_id")[:1]
+            qs = qs.alias(_report_by=Subquery(submitter)).exclude(state=State.REPORTED, _report_by=actor.user.pk)
     return qs
 
 

@@ -81,6 +81,7 @@ class Walk:
     edges: dict[tuple[Any, ...], set[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(set))
     who: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    todo_mismatch: list[str] = field(default_factory=list)
     runs: int = 0
 
 
@@ -117,10 +118,25 @@ def _offers(w: Walk, order: WorkOrder) -> list[tuple[str, str]]:
     return out
 
 
+def _todo_parity(w: Walk, order: WorkOrder, key: tuple[Any, ...]) -> None:
+    """待我处理 (``selectors.todo_filter``, one query over the queue) lists an
+    order for a user exactly when the per-order check (``allowed_actions``)
+    offers them a main step on it — the two are written apart and must agree."""
+    for username in _users(w):
+        actor = w.ctx.actor(username)
+        visible = selectors.work_orders_visible_to(actor)
+        listed = selectors.todo_filter(visible, actor).filter(pk=order.pk).exists()
+        seen = visible.filter(pk=order.pk).exists()
+        main = seen and any(Action(a) not in workflow.SIDE_ACTIONS for a in selectors.allowed_actions(actor, order))
+        if listed != main:
+            w.todo_mismatch.append(f"{key}: {username} listed={listed} main-step-offered={main}")
+
+
 def _explore(w: Walk, number: str) -> None:
     order = WorkOrder.objects.select_related("company").get(number=number)
     key = _key(order)
     w.nodes.add(key)
+    _todo_parity(w, order, key)
     offers = _offers(w, order)
     w.who[key] = sorted({f"{a}:{u}" for a, u in offers})
     if order.state in CLOSED:
@@ -201,6 +217,7 @@ def _check(w: Walk, start: WorkOrder) -> None:
     _explore(w, start.number)
     closed = {n[0] for n in w.nodes if n[0] in CLOSED}
     assert not w.refused, "\n".join(w.refused[:20])
+    assert not w.todo_mismatch, "待我处理 and the actions offered disagree:\n" + "\n".join(w.todo_mismatch[:20])
     stuck = _stuck(w, CLOSED)
     assert not stuck, "stuck (no path to a closed state):\n" + "\n".join(f"{n} — offered: {w.who.get(n)}" for n in stuck)
     # Stronger: throwing an order away (invalidate / merge) is not handling it —
