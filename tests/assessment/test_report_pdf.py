@@ -112,11 +112,15 @@ def test_the_kpi_table_shows_value_fraction_and_change(dataset):
     on_time = k["on_time_rate"]
     assert f"{int(on_time['numerator'])} / {int(on_time['denominator'])}" in text
     assert f"{on_time['value']:.2f}%" in text
-    # September had complaints too: at-fault rate has a previous value and a signed, arrowed change
-    at_fault = k["at_fault_rate"]
-    change = at_fault["previous"]["change"]
-    assert change is not None
-    assert f"{'▲' if change > 0 else '▼'} {change:+.2f} 个百分点" in text
+    # September had complaints too: the rates have a previous value and a signed, arrowed change
+    changes = {code: k[code]["previous"]["change"] for code in ("on_time_rate", "at_fault_rate", "repeat_rate")}
+    assert changes["on_time_rate"] and changes["repeat_rate"], changes  # one down, one up in this data set
+    for code, change in changes.items():
+        if abs(change) < 0.005:
+            assert "= 0.00" in text
+        else:
+            assert f"{'▲' if change > 0 else '▼'} {change:+.2f} 个百分点" in text, code
+    assert f"{k['on_time_rate']['previous']['previous']:.2f}%" in text  # the previous value itself
     # 万户投诉率 over the whole scope: valid complaints ÷ customers × 10,000, with its definition
     per_10k = k["complaints_per_10k"]
     assert per_10k["denominator"] > 0 and f"{per_10k['value']:.2f}" in text
@@ -178,6 +182,7 @@ def test_no_cjk_font_falls_back_to_english_with_a_note(dataset, monkeypatch, cap
     monkeypatch.setattr(report_pdf, "cjk_font", lambda: None)
     r = web("manager").get("/assessment/report.pdf?period=2026-10")
     assert r.status_code == 200
+    to_png(r.content, "report-pdf-nofont")
     pdf = pdftext.read(r.content)
     assert "Monthly service assessment report" in pdf.pages[0]
     assert "No Chinese font was found on the server" in pdf.pages[0].replace("\n", " ") or "fonts-wqy-microhei" in pdf.pages[0]
