@@ -4,8 +4,8 @@ What a manager sends upward: a title page (company, period, when and by whom
 it was made), a summary paragraph, the KPI table against the previous period,
 the rankings of companies, departments and stations, the complaint trend and
 the category Pareto, and the orders overdue now. Text in the active language
-(Chinese by default), in a CJK font embedded in the file (TrueType, with a
-ToUnicode map: the text can be searched and copied).
+(Chinese by default), in a CJK font embedded in the file (the glyphs used, with
+a ToUnicode map: the text can be searched and copied).
 
 No CJK font on the server (``fonts-wqy-microhei`` is the small one): the report
 is made in English with a note on its title page saying so, and a warning is
@@ -192,8 +192,11 @@ def summary(report: dict[str, Any]) -> str:
 
 
 def text_width(text: str, size: float, weight: str = "normal") -> float:
-    """The width of ``text`` in points, in the report's fonts (matplotlib lays it out)."""
-    return _measure(text, float(size), weight, tuple(matplotlib_fonts()))
+    """The width of ``text`` in points, in the report's fonts: the sum of its
+    characters' widths as matplotlib lays each out (kerning aside; measuring
+    every prefix a paragraph is wrapped at would cost seconds)."""
+    fonts = tuple(matplotlib_fonts())
+    return sum(_measure(ch, float(size), weight, fonts) for ch in text)
 
 
 def matplotlib_fonts() -> list[str]:
@@ -202,7 +205,7 @@ def matplotlib_fonts() -> list[str]:
     return list(rcParams["font.sans-serif"])
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _measure(text: str, size: float, weight: str, fonts: tuple[str, ...]) -> float:
     from matplotlib.font_manager import FontProperties
 
@@ -268,9 +271,10 @@ class Column:
 class Document:
     """Pages of a PdfPages, written top-down with a cursor in points."""
 
-    def __init__(self, pdf: Any, footer: str) -> None:
+    def __init__(self, pdf: Any, footer: str, *, bold: str = "bold") -> None:
         self.pdf = pdf
         self.footer = footer
+        self.bold = bold  # "normal" when the font has no bold face (WenQuanYi Micro Hei)
         self.fig: Any = None
         self.page = 0
         self.y = 0.0
@@ -319,7 +323,7 @@ class Document:
     def heading(self, s: str, *, size: float = 14) -> None:
         self.room(size * 2 + 60)
         self.y -= size * 1.4
-        self.text(MARGIN_X, self.y, s, size=size, weight="bold")
+        self.text(MARGIN_X, self.y, s, size=size, weight=self.bold)
         self.y -= 6
         self.line(MARGIN_X, PAGE_W - MARGIN_X, self.y, ACCENT, 1.0)
         self.y -= 12
@@ -332,7 +336,7 @@ class Document:
         self.y -= size * 0.6
 
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Any]], *, size: float = 8.5,
-              colours: Sequence[Sequence[str | None]] | None = None, empty: str = "") -> None:
+              empty: str = "", title: str = "") -> None:
         """Rows of cells (text, or (text, colour)); the header repeats on every page the table runs onto."""
         row_h = size * 2.0
         if any("\n" in str(c[0] if isinstance(c, tuple) else c) for r in rows for c in r):
@@ -341,7 +345,7 @@ class Document:
         scale = (PAGE_W - 2 * MARGIN_X) / total if total > PAGE_W - 2 * MARGIN_X else 1.0
         widths = [c.width * scale for c in columns]
 
-        titles = [wrap(c.title, size, w - 8, "bold")[:3] or [""] for c, w in zip(columns, widths)]
+        titles = [wrap(c.title, size, w - 8, self.bold)[:3] or [""] for c, w in zip(columns, widths)]
         head_h = size * (0.8 + 1.25 * max(len(t) for t in titles))
 
         def header() -> None:
@@ -352,7 +356,7 @@ class Document:
                 for i, line in enumerate(lines):
                     y = self.y + head_h - size * (1.3 + 1.25 * i)
                     tx, ha = {"right": (x + w - 4, "right"), "center": (x + w / 2, "center")}.get(col.align, (x + 4, "left"))
-                    self.text(tx, y, fit(line, size, w - 8, "bold"), size=size, ha=ha, weight="bold")
+                    self.text(tx, y, fit(line, size, w - 8, self.bold), size=size, ha=ha, weight=self.bold)
                 x += w
 
         self.room(head_h + row_h * 2)
@@ -364,6 +368,10 @@ class Document:
         for i, row in enumerate(rows):
             if self.y - row_h < MARGIN_BOTTOM:
                 self.new_page()
+                if title:
+                    self.y -= size * 1.5
+                    self.text(MARGIN_X, self.y, _("%(title)s (continued)") % {"title": title}, size=size + 1, color=MUTED)
+                    self.y -= size * 0.8
                 header()
             if i % 2:
                 self.box(MARGIN_X, self.y - row_h, sum(widths), row_h, SHADE)
@@ -409,8 +417,8 @@ class Document:
 def _title_page(doc: Document, report: dict[str, Any], fallback_note: str | None) -> None:
     doc.new_page(furniture=False)
     doc.box(0, PAGE_H - 250, PAGE_W, 250, "#16467a")
-    doc.text(MARGIN_X, PAGE_H - 120, report["company"], size=20, color="white", weight="bold")
-    doc.text(MARGIN_X, PAGE_H - 165, report_title(report["period"]), size=26, color="white", weight="bold")
+    doc.text(MARGIN_X, PAGE_H - 120, report["company"], size=20, color="white", weight=doc.bold)
+    doc.text(MARGIN_X, PAGE_H - 165, report_title(report["period"]), size=26, color="white", weight=doc.bold)
     doc.text(MARGIN_X, PAGE_H - 205, period_title(report["period"]), size=16, color="#dbe7f5")
     to = date.fromordinal(report["to"].toordinal() - 1)
     rows = [
@@ -432,7 +440,7 @@ def _title_page(doc: Document, report: dict[str, Any], fallback_note: str | None
     y -= 10
     contents = [_("1. Summary"), _("2. Key performance indicators"), _("3. Rankings"), _("4. Trend and category Pareto"),
                 _("5. Overdue orders")]
-    doc.text(MARGIN_X, y, _("Contents"), size=12, weight="bold")
+    doc.text(MARGIN_X, y, _("Contents"), size=12, weight=doc.bold)
     for item in contents:
         y -= 20
         doc.text(MARGIN_X + 14, y, item, size=10.5, color=INK)
@@ -460,7 +468,7 @@ def _kpi_section(doc: Document, report: dict[str, Any]) -> None:
             label = _("%(label)s (%(unit)s)") % {"label": label, "unit": kpi_unit(k["code"])}
         rows.append([label, value_text(k["code"], k["value"]), _fraction(k), value_text(k["code"], prev.get("previous")),
                      (change, colour)])
-    doc.table(columns, rows, size=9, empty=_("No data for this period."))
+    doc.table(columns, rows, size=9, empty=_("No data for this period."), title=_("2. Key performance indicators"))
     doc.paragraph(_("▲ / ▼: higher / lower than the previous period (%(prev)s); green is better, red is worse; rates "
                     "change in percentage points (pp).") % {"prev": report["period"].previous().label}, size=8.5, color=MUTED)
     doc.paragraph(_("Complaints per 10,000 customers = valid complaints received in the period ÷ customers registered "
@@ -490,13 +498,15 @@ def _rankings_section(doc: Document, report: dict[str, Any]) -> None:
         codes = [c for c in RANKING_KPIS if c != "complaints_per_10k" or level in CUSTOMER_LEVELS]
         doc.room(130)
         doc.y -= 22
-        doc.text(MARGIN_X, doc.y, f"3.{n} {_ranking_title(level)}", size=11.5, weight="bold")
+        doc.text(MARGIN_X, doc.y, f"3.{n} {_ranking_title(level)}", size=11.5, weight=doc.bold)  # the table's title
         doc.y -= 6
         width = (PAGE_W - 2 * MARGIN_X - 34 - 130) / len(codes)
         columns = [Column(_("Rank"), 34, "center"), Column(_("Unit"), 130)] + [
             Column(str(KPI_LABELS[c]), width, "right") for c in codes]
         rows = []
-        for u in units[:RANKING_ROWS]:
+        shown = [u for u in units if any(k["value"] is not None for k in u["kpis"] if k["code"] in codes)]
+        blank = [u["name"] for u in units if u not in shown]
+        for u in shown[:RANKING_ROWS]:
             by = {k["code"]: k for k in u["kpis"]}
             score = by.get("avg_score", {})
             cells: list[Any] = [score.get("rank") or "—", u["name"]]
@@ -509,10 +519,14 @@ def _rankings_section(doc: Document, report: dict[str, Any]) -> None:
                 else:
                     cells.append(f"{value_text(c, k['value'])}\n{num(k['numerator'])} / {num(k['denominator'])}")
             rows.append(cells)
-        doc.table(columns, rows, size=8, empty=_("No data for this period."))
-        if len(units) > RANKING_ROWS:
-            doc.paragraph(_("The first %(n)d of %(total)d units are listed.") % {"n": RANKING_ROWS, "total": len(units)},
+        title = f"3.{n} {_ranking_title(level)}"
+        doc.table(columns, rows, size=8, empty=_("No data for this period."), title=title)
+        if len(shown) > RANKING_ROWS:
+            doc.paragraph(_("The first %(n)d of %(total)d units are listed.") % {"n": RANKING_ROWS, "total": len(shown)},
                           size=8.5, color=MUTED)
+        if blank:
+            doc.paragraph(_("Complaints received but none assessed yet: %(units)s.") % {
+                "units": pgettext("list separator", ", ").join(blank)}, size=8.5, color=MUTED)
         if level not in CUSTOMER_LEVELS:
             doc.paragraph(_("Complaints per 10,000 customers is counted for companies, stations and customer categories "
                             "only: departments and staff have no customers of their own."), size=8.5, color=MUTED)
@@ -537,7 +551,7 @@ def _charts_section(doc: Document, report: dict[str, Any]) -> None:
                      fontsize=10, loc="left")
         _style(ax)
 
-    doc.chart(270, draw_trend)
+    doc.chart(195, draw_trend)
     pareto = report["pareto"][:12]
 
     def draw_pareto(ax: Any) -> None:
@@ -565,10 +579,15 @@ def _charts_section(doc: Document, report: dict[str, Any]) -> None:
         ax2.spines["top"].set_visible(False)
 
     if pareto:
-        doc.chart(300, draw_pareto)
+        doc.chart(240, draw_pareto)
         columns = [Column(_("Category"), 200), Column(_("Count"), 70, "right"), Column(_("Share %"), 80, "right"),
                    Column(_("Cumulative %"), 80, "right")]
-        doc.table(columns, [[p["name"], p["count"], f"{p['share']:.1f}", f"{p['cumulative']:.1f}"] for p in pareto], size=8)
+        rows: list[list[Any]] = [[p["name"], p["count"], f"{p['share']:.1f}", f"{p['cumulative']:.1f}"] for p in pareto]
+        rest = report["pareto"][len(pareto):]
+        if rest:  # the long tail in one row: the cumulative share ends at 100
+            rows.append([(_("%(n)d more categories") % {"n": len(rest)}, MUTED), sum(p["count"] for p in rest),
+                         f"{sum(p['share'] for p in rest):.1f}", f"{rest[-1]['cumulative']:.1f}"])
+        doc.table(columns, rows, size=7.5, title=_("Category Pareto"))
     else:
         doc.paragraph(_("No valid complaints in this period."), color=MUTED)
 
@@ -595,7 +614,7 @@ def _overdue_section(doc: Document, report: dict[str, Any]) -> None:
          (_overdue_for(o.deadline_at, now), WORSE)]
         for o in orders
     ]
-    doc.table(columns, rows, size=8, empty=_("No order is overdue."))
+    doc.table(columns, rows, size=8, empty=_("No order is overdue."), title=_("5. Overdue orders"))
 
 
 def monthly_report_pdf(report: dict[str, Any]) -> bytes:
@@ -615,11 +634,15 @@ def _render(report: dict[str, Any], fonts: list[str], fallback_note: str | None)
     from matplotlib.backends.backend_pdf import PdfPages
 
     buf = io.BytesIO()
-    rc = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False, "pdf.fonttype": 42}
+    # Type 3 fonts: the glyphs used, embedded as drawings, with a ToUnicode map
+    # (text can be searched and copied). Type 42 (TrueType) would be smaller
+    # files but parses the whole 5 MB CJK font to subset it: twice as slow.
+    rc = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False, "pdf.fonttype": 3}
     with matplotlib.rc_context(rc), _quiet(fallback_note is not None):
         with PdfPages(buf, metadata={"Title": f"{report['company']} {report_title(report['period'])} {report['period'].label}",
                                      "Author": report["generated_by"], "Creator": "GridDesk"}) as pdf:
-            doc = Document(pdf, f"{report['company']} · {report_title(report['period'])} · {period_title(report['period'])}")
+            doc = Document(pdf, f"{report['company']} · {report_title(report['period'])} · {period_title(report['period'])}",
+                           bold="bold" if _has_bold(fonts[0]) else "normal")
             _title_page(doc, report, fallback_note)
             doc.new_page()
             _kpi_section(doc, report)
@@ -628,6 +651,13 @@ def _render(report: dict[str, Any], fonts: list[str], fallback_note: str | None)
             _overdue_section(doc, report)
             doc.close_page()
     return buf.getvalue()
+
+
+def _has_bold(family: str) -> bool:
+    from matplotlib import font_manager
+
+    return any(f.name == family and (f.weight if isinstance(f.weight, int) else font_manager.weight_dict.get(f.weight, 400)) >= 600
+               for f in font_manager.fontManager.ttflist)
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """A small PDF reader for tests: the page count and the text of a PDF such as
-matplotlib writes (Type0/CID TrueType fonts with ToUnicode maps, Flate
-streams). No PDF library is in the test dependencies; this reads exactly what
+matplotlib writes (Type 3 or Type0/CID TrueType fonts with ToUnicode maps,
+Flate streams). No PDF library is in the test dependencies; this reads exactly what
 the report needs and fails loudly on anything it cannot parse."""
 
 from __future__ import annotations
@@ -90,9 +90,9 @@ def _literal(s: bytes, i: int) -> tuple[bytes, int]:
         i += 1
 
 
-def _page_text(content: bytes, fonts: dict[bytes, dict[int, str] | None]) -> str:
+def _page_text(content: bytes, fonts: dict[bytes, tuple[dict[int, str], int] | None]) -> str:
     lines: list[str] = []
-    current: dict[int, str] | None = None
+    current: tuple[dict[int, str], int] | None = None
     line: list[str] = []
     i = 0
     tokens = re.compile(rb"\(|<[0-9a-fA-F\s]*>|/[^\s/\[\]()<>]+|BT|ET|Tf")
@@ -111,7 +111,9 @@ def _page_text(content: bytes, fonts: dict[bytes, dict[int, str] | None]) -> str
             if current is None:
                 line.append(raw.decode("latin-1"))
             else:
-                line.append("".join(current.get(int.from_bytes(raw[j : j + 2], "big"), "\ufffd") for j in range(0, len(raw), 2)))
+                cmap, width = current
+                line.append("".join(cmap.get(int.from_bytes(raw[j : j + width], "big"), "\ufffd")
+                                    for j in range(0, len(raw), width)))
         elif tok.startswith(b"/"):
             last_name = tok[1:]
         elif tok == b"Tf":
@@ -139,11 +141,12 @@ def read(data: bytes) -> Pdf:
         page = objs[kid]
         assert b"/Type /Page" in page
         resources = objs[_ref(page, b"Resources")]
-        fonts: dict[bytes, dict[int, str] | None] = {}
+        fonts: dict[bytes, tuple[dict[int, str], int] | None] = {}
         m = re.search(rb"/Font\s+(\d+) 0 R", resources)
         if m:
             for name, ref in re.findall(rb"/([^\s/]+)\s+(\d+) 0 R", objs[int(m.group(1))]):
                 font = objs[int(ref)]
-                fonts[name] = _cmap(_stream(objs[_ref(font, b"ToUnicode")])) if b"/ToUnicode" in font else None
+                width = 2 if b"/Subtype /Type0" in font else 1  # CID fonts: two-byte codes
+                fonts[name] = (_cmap(_stream(objs[_ref(font, b"ToUnicode")])), width) if b"/ToUnicode" in font else None
         pages.append(_page_text(_stream(objs[_ref(page, b"Contents")]), fonts))
     return Pdf(pages=pages)
