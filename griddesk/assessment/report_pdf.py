@@ -637,7 +637,7 @@ def _render(report: dict[str, Any], fonts: list[str], fallback_note: str | None)
     # Type 3 fonts: the glyphs used, embedded as drawings, with a ToUnicode map
     # (text can be searched and copied). Type 42 (TrueType) would be smaller
     # files but parses the whole 5 MB CJK font to subset it: twice as slow.
-    rc = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False, "pdf.fonttype": 3}
+    rc: dict[str, Any] = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False, "pdf.fonttype": 3}
     with matplotlib.rc_context(rc), _quiet(fallback_note is not None):
         with PdfPages(buf, metadata={"Title": f"{report['company']} {report_title(report['period'])} {report['period'].label}",
                                      "Author": report["generated_by"], "Creator": "GridDesk"}) as pdf:

@@ -9,8 +9,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
-_OBJ = re.compile(rb"(\d+) 0 obj\s*(.*?)\s*endobj", re.S)
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_OBJ = re.compile(rb"(\d+) 0 obj\s*(.*?)\s*endobj", re.DOTALL)
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
 
 
 @dataclass
@@ -41,10 +41,10 @@ def _ref(body: bytes, key: bytes) -> int:
 
 def _cmap(data: bytes) -> dict[int, str]:
     out: dict[int, str] = {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.DOTALL):
         for src, dst in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
             out[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.DOTALL):
         for lo, hi, dst in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\[[^\]]*\]|<[0-9a-fA-F]+>)", block):
             lo_i, hi_i = int(lo, 16), int(hi, 16)
             if dst.startswith(b"["):
@@ -133,7 +133,7 @@ def read(data: bytes) -> Pdf:
     objs = _objects(data)
     catalog = next(b for b in objs.values() if b"/Type /Catalog" in b)
     pages_root = objs[_ref(catalog, b"Pages")]
-    kids = [int(k) for k in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids\s*\[(.*?)\]", pages_root, re.S).group(1))]
+    kids = [int(k) for k in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids\s*\[(.*?)\]", pages_root, re.DOTALL).group(1))]
     count = int(re.search(rb"/Count (\d+)", pages_root).group(1))
     assert count == len(kids), (count, kids)
     pages = []
