@@ -1,8 +1,7 @@
-"""File outputs: XLSX tables, JSON-lines archive export, the monthly PDF report."""
+"""File outputs: XLSX tables, JSON-lines archive export (the monthly PDF report: report_pdf)."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -144,51 +143,3 @@ def archive_xlsx(orders: Sequence[WorkOrder]) -> bytes:
         for d in map(_attachment_dict, attachments_of(o))
     ]
     return xlsx([(_("Orders"), header, rows), (_("Events"), ev_header, event_rows), (_("Attachments"), at_header, at_rows)])
-
-
-def monthly_pdf(*, title: str, card: dict[str, Any], pareto: list[dict[str, Any]], trend: list[dict[str, Any]]) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC"]
-    plt.rcParams["axes.unicode_minus"] = False
-    buf = io.BytesIO()
-    with PdfPages(buf) as pdf:
-        fig, ax = plt.subplots(figsize=(8.27, 5.8))
-        ax.plot([t["period"] for t in trend], [t["count"] for t in trend], marker="o")
-        ax.set_title(f"{title} — {_('Complaints per month')}")
-        ax.tick_params(axis="x", rotation=45)
-        fig.tight_layout()
-        pdf.savefig(fig)
-        plt.close(fig)
-
-        fig, ax = plt.subplots(figsize=(8.27, 5.8))
-        names = [p["name"] for p in pareto[:12]]
-        ax.bar(names, [p["count"] for p in pareto[:12]])
-        ax2 = ax.twinx()
-        ax2.plot(names, [p["cumulative"] for p in pareto[:12]], color="red", marker="o")
-        ax2.set_ylim(0, 105)
-        ax.set_title(_("Category Pareto"))
-        ax.tick_params(axis="x", rotation=45)
-        fig.tight_layout()
-        pdf.savefig(fig)
-        plt.close(fig)
-
-        fig, ax = plt.subplots(figsize=(8.27, 11.69))
-        ax.axis("off")
-        codes = ["complaints_per_10k", "at_fault_rate", "on_time_rate", "satisfaction_rate", "avg_score"]
-        cells = []
-        for u in card["units"][:30]:
-            vals = {k["code"]: k["value"] for k in u["kpis"]}
-            cells.append([u["name"]] + ["" if vals.get(c) is None else f"{vals[c]:.2f}" for c in codes])
-        if cells:
-            table = ax.table(cellText=cells, colLabels=[_("Unit"), _("Complaints per 10k customers"), _("At-fault rate %"), _("On-time rate %"), _("Satisfaction rate %"), _("Score")], loc="upper center")
-            table.auto_set_font_size(False)
-            table.set_fontsize(8)
-        ax.set_title(f"{title} — {_('Scorecard')}")
-        pdf.savefig(fig)
-        plt.close(fig)
-    return buf.getvalue()

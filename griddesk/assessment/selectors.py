@@ -629,3 +629,49 @@ def tiles(actor: Actor, *, period: kpi.Period, source: str | None = None) -> lis
     """The dashboard tiles: every KPI over the viewer's whole scope, with comparisons."""
     card = scorecards(actor, period=period, level=ALL, source=source)
     return card["units"][0]["kpis"] if card["units"] else []
+
+
+# ------------------------------------------------------------------ the monthly report
+
+#: The rankings of the monthly report, in this order: companies (the city and
+#: its county companies), the departments that lead complaints, stations.
+REPORT_LEVELS = ("company", "department", "station")
+
+
+def _report_company(actor: Actor) -> Department | None:
+    """Whose report it is: the viewer's company; for an administrator without
+    one, the top company of the organisation."""
+    if actor.company is not None:
+        return actor.company
+    return Department.objects.filter(parent__isnull=True, type__in=COMPANY_TYPES).order_by("pk").first()
+
+
+def monthly_report(actor: Actor, *, period: kpi.Period, level: str = "department", source: str | None = None) -> dict[str, Any]:
+    """Everything the monthly PDF report shows, read once: the whole scope's
+    KPIs against the previous period and the same period last year, the
+    rankings of companies, departments and stations (plus ``level`` when it is
+    another one), the complaint trend, the category Pareto and the orders
+    overdue now."""
+    source, as_of = _source(actor, source)
+    whole = scorecards(actor, period=period, level=ALL, source=source)
+    received_prev = _counts_for(actor, ALL, period.previous(), source).get(ALL)
+    levels = REPORT_LEVELS + ((level,) if level not in REPORT_LEVELS else ())
+    user = actor.user
+    company = _report_company(actor)
+    return {
+        "company": company.name if company else "",
+        "period": period,
+        "from": period.start,
+        "to": period.end,
+        "generated_at": timezone.localtime(timezone.now(), TZ),
+        "generated_by": user.get_full_name() or user.get_username(),  # type: ignore[attr-defined]
+        "role": actor.role.value if actor.role else "",
+        "source": source,
+        "as_of": timezone.localtime(as_of, TZ) if as_of else None,
+        "kpis": whole["units"][0]["kpis"] if whole["units"] else [],
+        "received_previous": received_prev.received if received_prev else 0,
+        "rankings": [(lv, scorecards(actor, period=period, level=lv, compare=False, source=source)["units"]) for lv in levels],
+        "trend": trend(actor, period=period, source=source),
+        "pareto": category_pareto(actor, period=period, source=source),
+        "overdue": overdue_and_at_risk(actor)["overdue"],
+    }

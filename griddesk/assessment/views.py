@@ -10,14 +10,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from griddesk.common.errors import Forbidden, ServiceError
+from griddesk.common.errors import Forbidden, InvalidInput, ServiceError
 from griddesk.engines import kpi
 from griddesk.organisation.access import Actor, actor_for
 from griddesk.workorders import selectors as wo_selectors
 from griddesk.workorders.apis import _ListFilters
 
 from . import exports, selectors
-from .apis import XLSX
+from . import report_pdf as report_pdf_module
+from .apis import XLSX, parse_level, parse_period
 
 LEVEL_LABELS = {
     "company": _("Companies"),
@@ -161,19 +162,21 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
 
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
+    """The monthly report (PDF) of ``period`` (default: this month), with the
+    rankings of companies, departments and stations (and of ``level`` when it
+    is another one). A period or level that does not parse: 400."""
     try:
         actor = _viewer(request)
     except Forbidden as exc:
         return _forbidden(request, exc)
-    period, level = _period(request), _level(request)
-    content = exports.monthly_pdf(
-        title=_("Service assessment %(period)s") % {"period": period.label},
-        card=selectors.scorecards(actor, period=period, level=level, compare=False),
-        pareto=selectors.category_pareto(actor, period=period),
-        trend=selectors.trend(actor, period=period),
-    )
+    try:
+        raw = request.GET.get("period")
+        period = parse_period(raw) if raw else _period(request)
+        level = parse_level(request.GET.get("level"))
+    except InvalidInput as exc:
+        return render(request, "common/error.html", {"title": _("Bad request"), "message": exc.message, "code": exc.code},
+                      status=400)
+    content = report_pdf_module.monthly_report_pdf(selectors.monthly_report(actor, period=period, level=level))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="assessment-{period.label}.pdf"'
     return response
-
-
