@@ -1,6 +1,6 @@
 """/assessment/report.pdf: the monthly report a manager sends upward.
 
-The PDF is read back (tests/assessment/pdftext.py) and checked for what it
+The PDF is read back with pypdf (tests/assessment/pdftext.py) and checked for what it
 must say; with poppler's pdftoppm installed, its pages are rendered to
 test-artifacts/report-pdf-*.png to be looked at."""
 
