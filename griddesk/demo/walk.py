@@ -218,6 +218,12 @@ def ensure_customers(specs: list[CustomerSpec], ctx: DemoContext) -> dict[str, C
             )
         )
     Customer.objects.bulk_create(new)
+    if new:
+        # Account holders of long standing: the demo's whole order history lies
+        # after they became customers (万户投诉率 counts the customers a unit had).
+        Customer.objects.filter(account_no__in=[c.account_no for c in new]).update(
+            created_at=real_now() - timedelta(days=3 * 365)
+        )
     return {c.account_no: c for c in Customer.objects.filter(account_no__in=[s.account_no for s in specs])}
 
 

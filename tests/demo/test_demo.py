@@ -57,6 +57,10 @@ def test_walked_demo_has_every_state_with_a_consistent_history() -> None:
     assert min(o.received_at for o in orders) < now - timedelta(days=9)
     assert {c.category for c in Customer.objects.all()} == {"residential", "commercial", "large_industry", "agricultural"}
     assert Customer.objects.filter(sensitive=True).exists()
+    # account holders from before the first order: 万户投诉率 counts the
+    # customers a unit had in the period
+    first = min(o.received_at for o in orders)
+    assert not Customer.objects.filter(created_at__gte=first).exists()
     assert all(NUMBER.match(o.number) for o in orders)
     # events were written by the services, by the users whose role takes each step
     actors = set(WorkOrder.objects.values_list("events__actor_name", flat=True))
@@ -162,3 +166,4 @@ def test_no_modules_skips_opinion_and_satisfaction() -> None:
 
     demo("--per-state", "1", "--no-logins", "--no-modules")
     assert not OpinionItem.objects.exists() and not SurveyResponse.objects.exists()
+
