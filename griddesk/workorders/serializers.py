@@ -48,6 +48,14 @@ class IntakeSerializer(serializers.Serializer):
     anonymous = serializers.BooleanField(required=False, default=False)
     received_at = AwareDateTimeField()
     customer = CustomerInSerializer(required=False, allow_null=True, default=None)
+    area = CleanCharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True, default=None,
+        help_text="Code of the (county) company the order belongs to when the customer has no supply station on file.",
+    )
+    update_customer_phone = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The customer's phone differs from the caller's: make the caller's the customer's phone (with history).",
+    )
 
     def to_data(self) -> IntakeData:
         return self.intake_data(self.validated_data)
@@ -60,6 +68,7 @@ class IntakeSerializer(serializers.Serializer):
             customer=CustomerData(**cust) if cust else None,
             external_id=(v.pop("external_id") or None),
             category=(v.pop("category") or None),
+            area=(v.pop("area", None) or None),
             **v,
         )
 
