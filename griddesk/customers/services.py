@@ -106,7 +106,7 @@ def customer_update_phone(*, actor: Any, customer: Customer | int, phone: str, o
     if not PHONE_RE.fullmatch(phone):
         raise InvalidInput(_("Not a valid phone number."), code="invalid_phone", field="phone")
     pk = customer.pk if isinstance(customer, Customer) else customer
-    locked = Customer.objects.select_for_update().select_related("station").filter(pk=pk).first()
+    locked = Customer.objects.select_for_update(of=("self",)).select_related("station").filter(pk=pk).first()
     if locked is None or customer_visible_get(actor, locked.account_no) is None:
         raise NotFound(_("The customer was not found."), code="not_found", field="customer")
     if locked.phone == phone:
