@@ -224,3 +224,24 @@ def test_card_orders_cost_a_fixed_number_of_queries(east_customer, django_assert
     with django_assert_max_num_queries(3):  # the rule's window, the visits, the changes — whatever the orders
         card = selectors.customer_card(agent, *found, category="business.tariff")
     assert len(card.orders) == 4 and [o.category for o in card.orders]
+
+
+# ------------------------------------------------------------------ the API
+
+
+def test_api_intake_takes_the_area_and_the_phone_update(client_for, east_customer):
+    r = client_for("agent").post("/api/v1/work-orders/", intake_payload(customer=None, anonymous=True, area="nope"),
+                                 format="json")
+    assert r.status_code == 400 and r.json()["code"] == "unknown_area"
+    assert r.json()["errors"]["area"][0]["code"] == "unknown_area"
+    r = client_for("agent").post("/api/v1/work-orders/", intake_payload(customer=None, anonymous=True, area="north"),
+                                 format="json")
+    assert r.status_code == 201 and r.json()["company"] == "north"
+    r = client_for("agent").post(
+        "/api/v1/work-orders/", intake_payload(customer=cust("7700000001", "13755556666"), update_customer_phone=True),
+        format="json",
+    )
+    assert r.status_code == 201 and r.json()["company"] == "east"
+    east_customer.refresh_from_db()
+    assert east_customer.phone == "13755556666"
+    assert CustomerChange.objects.get().order_number == r.json()["number"]

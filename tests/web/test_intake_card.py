@@ -154,3 +154,11 @@ def test_the_form_has_the_area_select_and_uses_it(web, org):
     r = web("agent").post("/orders/new/", form(**{"customer.account_no": "7700000056", "area": "nowhere"}))
     body = r.content.decode()
     assert r.status_code == 400 and "未知的区域" in body
+
+
+def test_a_refused_form_reloads_the_card(web, east):
+    r = web("agent").post("/orders/new/", form(**{"customer.account_no": "7700000001", "content": ""}))
+    body = r.content.decode()
+    assert r.status_code == 400
+    slot = body[body.index('id="customer-card"'):]
+    assert 'hx-trigger="load"' in slot[:400]
