@@ -66,6 +66,7 @@ def test_phone_lookup_finds_the_customer_and_logs_once(web, east):
     r = card(web, "agent", **{"customer.phone": "13700000001"})
     body = r.content.decode()
     assert r.status_code == 200 and 'data-account="7700000001"' in body and "陈东湖" in body
+    assert r["Cache-Control"] == "no-store"
     row = PiiAccess.objects.get()
     assert row.via == "web-intake-phone" and row.accounts == " 7700000001 "
 
