@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Customer, PiiAccess
+from griddesk.common.admin import ReadOnlyAdmin
+
+from .models import Customer, CustomerChange, PiiAccess
 
 
 @admin.register(Customer)
@@ -12,7 +14,7 @@ class CustomerAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         from .services import customer_save
 
-        customer_save(instance=obj, changed=form.changed_data if change else ())
+        customer_save(instance=obj, changed=form.changed_data if change else (), user=request.user)
 
 
 @admin.register(PiiAccess)
@@ -32,3 +34,13 @@ class PiiAccessAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(CustomerChange)
+class CustomerChangeAdmin(ReadOnlyAdmin):
+    """The customers' change history (append-only, written by the services)."""
+
+    list_display = ["at", "customer", "field", "old_value", "new_value", "user", "order_number"]
+    list_filter = ["field"]
+    search_fields = ["customer__account_no", "order_number", "user__username"]
+    list_select_related = ["customer", "user"]

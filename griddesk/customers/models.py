@@ -22,7 +22,7 @@ class VoltageLevel(models.TextChoices):
 class Customer(models.Model):
     account_no = models.CharField(_("account number"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     id_number = models.CharField(_("ID number"), max_length=32, blank=True)
     category = models.CharField(
@@ -75,3 +75,26 @@ class PiiAccess(models.Model):
     class Meta:
         verbose_name = _("personal-data access")
         verbose_name_plural = _("personal-data accesses")
+
+
+class CustomerChange(models.Model):
+    """Append-only history of changes to a customer record: which field, the
+    old and the new value, who, when, and through which work order (a new
+    phone number offered at intake). Shown masked to roles without
+    personal-data rights (``masking``). Never updated or deleted."""
+
+    class Field(models.TextChoices):
+        PHONE = "phone", _("phone")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="changes")
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    old_value = models.CharField(_("old value"), max_length=200, blank=True)
+    new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    user = models.ForeignKey("auth.User", verbose_name=_("user"), null=True, on_delete=models.PROTECT, related_name="+")
+    order_number = models.CharField(_("order number"), max_length=32, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer change")
+        verbose_name_plural = _("customer changes")
+        indexes = [models.Index(fields=["customer", "-at"], name="customers_change_cust_at")]

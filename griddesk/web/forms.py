@@ -64,7 +64,9 @@ class QueueFilterForm(forms.Form):
         return out
 
 
-INTAKE_FIELDS = ("external_id", "channel", "type", "category", "title", "content", "remedy_sought", "received_at")
+INTAKE_FIELDS = (
+    "external_id", "channel", "type", "category", "title", "content", "remedy_sought", "received_at", "area",
+)
 CUSTOMER_FIELDS = ("account_no", "name", "phone", "address", "category")
 
 
@@ -82,6 +84,7 @@ def intake_payload(post: QueryDict) -> dict[str, Any]:
     if "received_at" in payload:
         payload["received_at"] = received_at_text(payload["received_at"])
     payload["anonymous"] = bool(post.get("anonymous"))
+    payload["update_customer_phone"] = bool(post.get("update_customer_phone"))
     customer = {name: (post.get(f"customer.{name}") or "").strip() for name in CUSTOMER_FIELDS}
     if any(customer[name] for name in ("account_no", "name", "phone", "address")):
         payload["customer"] = {k: v for k, v in customer.items() if v}

@@ -74,6 +74,19 @@ def intake_categories() -> list[Category]:
     return list(rows.order_by("order_type", "parent__sort", "sort", "code"))
 
 
+def intake_areas(actor: Actor) -> list[Any]:
+    """Companies (city and county) an order can be filed under when there is
+    no customer with a supply station: the intake user's company subtree."""
+    from griddesk.organisation.models import Department
+
+    qs = Department.objects.filter(type__in=COMPANY_TYPES, active=True)
+    if not actor.is_admin:
+        if actor.company is None:
+            return []
+        qs = qs.filter(path__startswith=actor.company.path)
+    return list(qs.order_by("path"))
+
+
 # ------------------------------------------------------------------ action forms
 
 FIELD_LABELS = {

@@ -6,6 +6,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("orders/new/", views.order_new, name="order-new"),
+    path("orders/new/customer-card/", views.order_customer_card, name="order-customer-card"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/actions/", views.order_act, name="order-act"),
     path("orders/<str:number>/attachments/", views.order_attach, name="order-attach"),

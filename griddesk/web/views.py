@@ -14,13 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from griddesk.attachments import selectors as attachment_selectors
 from griddesk.attachments import services as attachment_services
 from griddesk.attachments.inspection import ACCEPT
 from griddesk.attachments.models import Kind, Stage
 from griddesk.common.errors import InvalidInput, ServiceError
+from griddesk.customers import selectors as customer_selectors
 from griddesk.customers.models import CustomerCategory
 from griddesk.customers.services import pii_access_log
 from griddesk.engines import workflow
@@ -225,6 +226,7 @@ def _intake_context(actor: Actor, values: dict[str, Any], errors: dict[str, list
         "types": OrderType.choices,
         "categories": presenters.intake_categories(),
         "customer_categories": CustomerCategory.choices,
+        "areas": presenters.intake_areas(actor),
         "actor": actor,
     }
 
@@ -266,3 +268,70 @@ def order_new(request: HttpRequest) -> HttpResponse:
         )
     return redirect("web:order", number=order.number)
 
+
+
+def _card(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "web/_customer_card.html", context, status=status)
+
+
+@login_required
+@require_GET
+def order_customer_card(request: HttpRequest) -> HttpResponse:
+    """The intake form's customer card (HTMX, as the agent types): by account
+    number for every role with the visibility of ``customer_visible_get``; by
+    phone — a personal-data search, logged — only for the roles that see
+    personal data. Unmasked cards are logged like every unmasked view."""
+    actor = _actor(request)
+    account = (request.GET.get("customer.account_no") or "").strip()
+    phone = (request.GET.get("customer.phone") or "").strip()
+    category = (request.GET.get("category") or "").strip() or None
+    base: dict[str, Any] = {"phone": phone, "account": account, "can_intake": _can_intake(actor)}
+    if actor.role is None:
+        return _card(request, {**base, "refused": _("Your account has no role."), "code": "no_role"}, status=403)
+    with transaction.atomic():  # the read and its access-log row commit together
+        if account:
+            if not account.isalnum() or len(account) > 32:
+                return _card(request, {**base, "error": _("The account number may contain only letters and digits."),
+                                       "code": "invalid_account_no"}, status=400)
+            found = customer_selectors.customer_visible_get(actor, account)
+            if found is None:  # absent and not-yours answer alike
+                return _card(request, {**base, "new_customer": True})
+            return _card(request, {**base, **_customer_card_parts(request, actor, *found, phone=phone, category=category)})
+        if not phone:
+            return _card(request, base)
+        if not customer_selectors.phone_lookup_allowed(actor):
+            return _card(request, {**base, "refused": _("Looking a customer up by phone needs personal-data rights: "
+                                                        "enter the account number."), "code": "phone_lookup_forbidden"},
+                         status=403)
+        if not customer_selectors.PHONE_RE.fullmatch(phone):
+            return _card(request, {**base, "error": _("Not a valid phone number."), "code": "invalid_phone"}, status=400)
+        if len(customer_selectors.phone_digits(phone)) < customer_selectors.PHONE_LOOKUP_MIN_DIGITS:
+            return _card(request, base)  # still being typed
+        matches = customer_selectors.customers_by_phone(actor, phone)
+        pii_access_log(
+            user=request.user, via="web-intake-phone", always=True, fields="search:phone,name,phone",
+            entries=[(c, "") for c in matches],
+        )
+        if len(matches) == 1:
+            found = customer_selectors.customer_visible_get(actor, matches[0].account_no)
+            if found is not None:
+                return _card(request, {**base, **_customer_card_parts(request, actor, *found, phone=phone,
+                                                                     category=category, logged=True)})
+        return _card(request, {**base, "choices": matches, "no_match": not matches})
+
+
+def _customer_card_parts(
+    request: HttpRequest, actor: Actor, customer: Any, orders: list[Any], *, phone: str, category: str | None,
+    logged: bool = False,
+) -> dict[str, Any]:
+    card = customer_selectors.customer_card(actor, customer, orders, category=category)
+    if not card.masked and not logged:
+        pii_access_log(
+            user=request.user, via="web-intake-card", fields="name,phone",
+            entries=[(customer, o.number) for o in card.orders] or [(customer, "")],
+        )
+    new_phone = bool(
+        phone and not card.masked and customer_selectors.PHONE_RE.fullmatch(phone)
+        and customer_selectors.phone_digits(phone) != customer_selectors.phone_digits(customer.phone)
+    )
+    return {"card": card, "offer_phone": new_phone}

@@ -48,6 +48,14 @@ class IntakeSerializer(serializers.Serializer):
     anonymous = serializers.BooleanField(required=False, default=False)
     received_at = AwareDateTimeField()
     customer = CustomerInSerializer(required=False, allow_null=True, default=None)
+    area = CleanCharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True, default=None,
+        help_text="Code of the (county) company the order belongs to when the customer has no supply station on file.",
+    )
+    update_customer_phone = serializers.BooleanField(
+        required=False, default=False,
+        help_text="The customer's phone differs from the caller's: make the caller's the customer's phone (with history).",
+    )
 
     def to_data(self) -> IntakeData:
         return self.intake_data(self.validated_data)
@@ -60,6 +68,7 @@ class IntakeSerializer(serializers.Serializer):
             customer=CustomerData(**cust) if cust else None,
             external_id=(v.pop("external_id") or None),
             category=(v.pop("category") or None),
+            area=(v.pop("area", None) or None),
             **v,
         )
 
@@ -407,7 +416,7 @@ def _fast_intake(item: Any, received_field: Any) -> IntakeData | None:
     if not isinstance(channel, str) or channel not in _CHANNELS or not isinstance(type_, str) or type_ not in _TYPES:
         return None
     optional: dict[str, str | None] = {}
-    for name, max_length in (("external_id", 64), ("category", 64)):
+    for name, max_length in (("external_id", 64), ("category", 64), ("area", 64)):
         v = g(name)
         if v is None:
             optional[name] = None
@@ -422,7 +431,8 @@ def _fast_intake(item: Any, received_field: Any) -> IntakeData | None:
     if title is None or remedy is None or content is None:
         return None
     anonymous = g("anonymous", False)
-    if not isinstance(anonymous, bool):
+    update_phone = g("update_customer_phone", False)
+    if not isinstance(anonymous, bool) or not isinstance(update_phone, bool):
         return None
     received = g("received_at")
     if not isinstance(received, str):
@@ -451,4 +461,5 @@ def _fast_intake(item: Any, received_field: Any) -> IntakeData | None:
     return IntakeData(
         channel=channel, type=type_, content=content, received_at=received_at, external_id=optional["external_id"],
         category=optional["category"], title=title, remedy_sought=remedy, anonymous=anonymous, customer=customer,
+        area=optional["area"], update_customer_phone=update_phone,
     )

@@ -26,7 +26,7 @@ from griddesk.customers.selectors import customers_for_intake
 from griddesk.engines import grading, routing, workflow
 from griddesk.engines.workflow import Action, State
 from griddesk.organisation.access import Actor
-from griddesk.organisation.models import Department, DepartmentType
+from griddesk.organisation.models import COMPANY_TYPES, Department, DepartmentType
 from griddesk.organisation.selectors import department_company
 from griddesk.sla import stages
 
@@ -156,6 +156,12 @@ class IntakeData:
     remedy_sought: str = ""
     anonymous: bool = False
     customer: CustomerData | None = None
+    #: Code of a company (city or county) the order belongs to when the
+    #: customer has no supply station on file (the form's area select).
+    area: str | None = None
+    #: The caller's phone differs from the customer's record and the agent
+    #: accepted it as the customer's new phone (``customer_update_phone``).
+    update_customer_phone: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -213,6 +219,7 @@ class _IntakeContext:
         self.categories = cached.categories
         self.customers: dict[str, Customer] = {}
         self._company_cache: dict[int, Department] = {}
+        self._areas: dict[str, Department] = {}
         self.load_customers(d.customer.account_no for d in items if d.customer)
         # Latest earlier order per (customer, category) for repeat detection.
         self.latest: dict[tuple[int, int], WorkOrder] = {}
@@ -256,14 +263,35 @@ class _IntakeContext:
             self.customers[data.account_no] = customer
         return customer
 
-    def company(self, actor: Actor, customer: Customer | None) -> Department:
-        """The company that owns the order: the customer's supply station's
-        company, else the intake user's company."""
+    def area(self, actor: Actor, code: str | None) -> Department | None:
+        """The company chosen as the order's area: a city or county company,
+        active, inside the intake user's company (administrators: any)."""
+        if not code:
+            return None
+        if code not in self._areas:
+            dept = Department.objects.filter(code=code, type__in=COMPANY_TYPES, active=True).first()
+            if dept is None or not (
+                actor.is_admin or (actor.company is not None and dept.path.startswith(actor.company.path))
+            ):
+                raise InvalidInput(
+                    _("Unknown area “%(code)s”: choose a company of yours.") % {"code": code},
+                    code="unknown_area", field="area",
+                )
+            self._areas[code] = dept
+        return self._areas[code]
+
+    def company(self, actor: Actor, customer: Customer | None, area: str | None = None) -> Department:
+        """The company that owns the order (and whose departments lead it):
+        the customer's supply station's company, else the area chosen at
+        intake, else the intake user's company."""
         if customer is not None and customer.station_id:
             key = customer.station_id
             if key not in self._company_cache:
                 self._company_cache[key] = department_company(customer.station)  # type: ignore[arg-type]
             return self._company_cache[key]
+        chosen = self.area(actor, area)
+        if chosen is not None:
+            return chosen
         if actor.company is not None:
             return actor.company
         company = Department.objects.filter(type=DepartmentType.COMPANY, parent__isnull=True).order_by("pk").first()
@@ -344,7 +372,7 @@ def _build_order(
         contact_phone=data.customer.phone if data.customer is not None else "",
         received_at=data.received_at,
         customer=customer,
-        company=ctx.company(actor, customer),
+        company=ctx.company(actor, customer, data.area),
         created_department=created_department,
         created_by=actor.user,  # type: ignore[misc]
         escalated=data.channel in ESCALATED_CHANNELS,
@@ -391,6 +419,19 @@ def _by_external_id(external_id: str) -> WorkOrder | None:
     return WorkOrder.objects.filter(pk=row[0]).first() if row else None
 
 
+def _offer_phone_update(actor: Actor, data: IntakeData, order: WorkOrder) -> None:
+    """The caller's number, when it differs from the customer's record, is
+    always kept as the order's contact phone; if the agent accepted it as the
+    customer's new phone, the record follows (history row naming the order)."""
+    if not data.update_customer_phone or order.customer is None or not order.contact_phone:
+        return
+    if order.customer.phone == order.contact_phone:
+        return
+    from griddesk.customers.services import customer_update_phone
+
+    customer_update_phone(actor=actor, customer=order.customer, phone=order.contact_phone, order_number=order.number)
+
+
 def work_order_intake(
     *, actor: Actor, data: IntakeData, on_created: Callable[[WorkOrder], None] | None = None
 ) -> tuple[WorkOrder, bool]:
@@ -412,7 +453,8 @@ def work_order_intake(
     department = _intake_department(actor)
     _require_contact(data)
     ctx = _IntakeContext([data])
-    ctx.category(data.category)  # an unknown category is refused before a number is reserved
+    ctx.category(data.category)  # an unknown category or area is refused before a number is reserved
+    ctx.area(actor, data.area)
     day = _number_day(data.received_at)
     reserved = _reserve_numbers(data.type, day, 1)
     try:
@@ -426,6 +468,7 @@ def work_order_intake(
                 data={"channel": order.channel, "external_id": order.external_id},
             ))
             search.search_index_orders([order])
+            _offer_phone_update(actor, data, order)
             if on_created is not None:
                 on_created(order)
     except IntegrityError:
@@ -510,6 +553,7 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
         try:
             _require_contact(data)
             ctx.category(data.category)
+            ctx.area(actor, data.area)
         except InvalidInput as exc:
             results.append(BulkResult(index=i, status="error", errors=_field_errors(exc)))
             continue
