@@ -37,19 +37,22 @@ def _viewer(request: HttpRequest) -> Actor:
 
 
 def _period(request: HttpRequest) -> kpi.Period:
+    """``?period=`` (default: this month); one that does not parse raises
+    InvalidInput, answered by ``_bad_request``."""
     raw = request.GET.get("period")
     if raw:
-        try:
-            return kpi.parse_period(raw)
-        except ValueError:
-            pass
+        return parse_period(raw)
     today = timezone.localdate()
     return kpi.Period(kpi.PeriodKind.MONTH, today.year, today.month)
 
 
 def _level(request: HttpRequest) -> str:
-    level = request.GET.get("level") or "department"
-    return level if level in selectors.LEVELS else "department"
+    return parse_level(request.GET.get("level"))
+
+
+def _bad_request(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    return render(request, "common/error.html", {"title": _("Bad request"), "message": exc.message, "code": exc.code},
+                  status=400)
 
 
 def _forbidden(request: HttpRequest, exc: ServiceError) -> HttpResponse:
@@ -66,7 +69,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         actor = _viewer(request)
     except Forbidden as exc:
         return _forbidden(request, exc)
-    period, level = _period(request), _level(request)
+    try:
+        period, level = _period(request), _level(request)
+    except InvalidInput as exc:
+        return _bad_request(request, exc)
     card = selectors.scorecards(actor, period=period, level=level)
     pareto = selectors.category_pareto(actor, period=period)
     trend = selectors.trend(actor, period=period)
@@ -120,7 +126,10 @@ def training(request: HttpRequest) -> HttpResponse:
         actor = _viewer(request)
     except Forbidden as exc:
         return _forbidden(request, exc)
-    period = _period(request)
+    try:
+        period = _period(request)
+    except InvalidInput as exc:
+        return _bad_request(request, exc)
     return render(request, "assessment/training.html", {"period": period, "flags": selectors.training_flags(actor, period=period)})
 
 
@@ -130,7 +139,10 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         actor = _viewer(request)
     except Forbidden as exc:
         return _forbidden(request, exc)
-    period, level = _period(request), _level(request)
+    try:
+        period, level = _period(request), _level(request)
+    except InvalidInput as exc:
+        return _bad_request(request, exc)
     if table == "scorecard":
         header, rows = exports.scorecard_rows(selectors.scorecards(actor, period=period, level=level), absolute=request.build_absolute_uri)
     elif table == "pareto":
@@ -170,12 +182,9 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     except Forbidden as exc:
         return _forbidden(request, exc)
     try:
-        raw = request.GET.get("period")
-        period = parse_period(raw) if raw else _period(request)
-        level = parse_level(request.GET.get("level"))
+        period, level = _period(request), _level(request)
     except InvalidInput as exc:
-        return render(request, "common/error.html", {"title": _("Bad request"), "message": exc.message, "code": exc.code},
-                      status=400)
+        return _bad_request(request, exc)
     content = report_pdf_module.monthly_report_pdf(selectors.monthly_report(actor, period=period, level=level))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="assessment-{period.label}.pdf"'

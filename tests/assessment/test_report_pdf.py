@@ -147,10 +147,16 @@ def test_english_when_the_ui_is_english(dataset):
 
 def test_bad_period_or_level_is_a_400_in_chinese(dataset):
     c = web("manager")
-    for query, code in (("?period=2026-13", "invalid_period"), ("?period=soon", "invalid_period"),
-                        ("?period=1900-01", "date_out_of_range"), ("?period=2026-10&level=planet", "invalid_choice")):
-        r = c.get("/assessment/report.pdf" + query)
-        assert r.status_code == 400, query
+    cases = (("?period=2026-13", "invalid_period"), ("?period=soon", "invalid_period"),
+             ("?period=1900-01", "date_out_of_range"), ("?period=2026-10&level=planet", "invalid_choice"))
+    # the dashboard, its exports and the training page answer the same way (they
+    # used to fall back to this month without a word)
+    pages = ("/assessment/report.pdf", "/assessment/", "/assessment/export/scorecard.xlsx", "/assessment/training/")
+    for page, (query, code) in ((p, case) for p in pages for case in cases):
+        if page == "/assessment/training/" and "level" in query:
+            continue  # the training page has no level
+        r = c.get(page + query)
+        assert r.status_code == 400, (page, query)
         body = r.content.decode()
         assert code in body, (query, body)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in body), body  # the message is Chinese
