@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from griddesk.workorders import selectors
+from griddesk.workorders import selectors, services
 from griddesk.workorders.models import StationTask, WorkOrder
+from griddesk.workorders.serializers import IntakeSerializer
 
+from ..conftest import intake_payload
 from .conftest import actor
 
 
@@ -164,3 +166,26 @@ def test_merge_into_unknown_order_is_shown_inline(web, order_in):
     r = web("agent").post(f"/orders/{order.number}/actions/", {"action": "merge", "into": "TS000"})
     assert r.status_code == 400
     assert "未找到工单 TS000" in form_html(r.content.decode(), "merge")
+
+
+def test_forward_button_is_named_for_who_presses_it(web):
+    """The 95598 agent forwards to the specialist (转派营销专责); the specialist
+    forwarding an order they took in themselves takes it over for grading — a
+    button saying "forward to the specialist" to the specialist is wrong."""
+    from django.contrib.auth import get_user_model
+
+    s = IntakeSerializer(data=intake_payload(channel="inspection"))
+    s.is_valid(raise_exception=True)
+    own, _ = services.work_order_intake(actor=actor("specialist"), data=s.to_data())
+    body = web("specialist").get(f"/orders/{own.number}/").content.decode()
+    assert "forward" in forms_on(body)
+    button = re.search(r'<button type="submit"[^>]*>(.*?)</button>', form_html(body + "</form>", "forward"), re.S).group(1)
+    assert button == "接手定级", button
+    assert "专责" not in button and "专人" not in button
+    assert get_user_model().objects.filter(username="agent").exists()
+    s = IntakeSerializer(data=intake_payload())
+    s.is_valid(raise_exception=True)
+    theirs, _ = services.work_order_intake(actor=actor("agent"), data=s.to_data())
+    body = web("agent").get(f"/orders/{theirs.number}/").content.decode()
+    button = re.search(r'<button type="submit"[^>]*>(.*?)</button>', form_html(body + "</form>", "forward"), re.S).group(1)
+    assert button == "转派营销专责", button
