@@ -34,7 +34,8 @@ def form_html(body: str, action: str) -> str:
         ("graded", "specialist", {"grade", "dispatch", "invalidate", "merge"}),
         ("dispatched", "marketing", {"accept", "suspend"}),  # 挂起 (issue 3)
         ("dispatched", "agent", {"urge"}),
-        ("investigating", "marketing", {"assign_station", "station_findings", "submit_report", "suspend"}),
+        # no station task open: nothing to record findings for
+        ("investigating", "marketing", {"assign_station", "submit_report", "suspend"}),
         ("reported", "marketing", {"return_report"}),  # four eyes: marketing submitted the report
         ("reported", "manager", {"confirm_report", "return_report", "urge"}),
         ("fed_back", "specialist", {"return_visit", "reopen"}),
@@ -89,6 +90,8 @@ def test_walk_through_the_forms(web, order_in):
     marketing_page = web("marketing").get(f"/orders/{n}/").content.decode()
     assert 'name="station"' not in form_html(marketing_page, "station_findings")  # only one task left
     post("marketing", "station_findings", findings="线路正常")
+    # Every task answered: no findings form left to fill in (the service would refuse it).
+    assert "station_findings" not in forms_on(web("marketing").get(f"/orders/{n}/").content.decode())
     post("marketing", "submit_report", findings="属实", responsibility="无责", rectification="解释")
     wo = WorkOrder.objects.get(pk=order.pk)
     assert wo.state == "reported" and wo.reports.get().company_at_fault is False  # unticked box = no
