@@ -31,8 +31,8 @@ MIN_TOUCH = 44
 #: forms, the header's navigation, and the links that move on to the next page
 #: (the queue's and the to-do list's order numbers, the page head's links, the pager).
 TAPPABLE = ", ".join([
-    "main button", "main a.button", "main select", "main input[type=text]", "main input[type=number]",
-    "main input[type=file]", "main input[type=search]", "main input[type=password]", "main label.choice",
+    "main button", "main a.button", "main select", "main input:not([type])", "main input[type=text]", "main input[type=number]",
+    "main input[type=file]", "main input[type=search]", "main input[type=password]", "main label.choice", "main .filters a",
     ".mainnav a", "#inbox-bell", "#logout", "main .pagehead a", "main .pager a",
     "#todo .todo-list > li > a", "#queue td:first-child > a", "#inbox a", "#customer-phone a",
 ])
