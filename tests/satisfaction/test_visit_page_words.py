@@ -71,3 +71,18 @@ def test_visit_page_state_badge_says_to_visit_then_visited(org):
     body = c.get(reverse("satisfaction:visit", args=[task.pk])).content.decode()
     badge = re.search(r'<span class="badge[^"]*" id="visit-state">(.*?)</span>', body).group(1)
     assert badge == "已回访", badge
+
+
+def test_rates_sheet_names_its_grouping_not_a_person(org):
+    """The rates sheet's "By" row is the grouping (维度), not the work-order
+    catalog's "By" (经办人, the person who did it)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    walk_to("visited", customer={"account_no": "7712340003", "name": "张三", "phone": "13812341234", "category": "residential"})
+    r = web("manager").get(reverse("satisfaction:export-xlsx"))
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.content))
+    firsts = [row[0] for ws in book.worksheets for row in ws.iter_rows(values_only=True) if row and row[0]]
+    assert "维度" in firsts and "经办人" not in firsts, firsts[:8]
