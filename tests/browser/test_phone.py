@@ -170,6 +170,11 @@ def test_the_agents_and_the_stations_day_fit_a_phone(live_server, phone, setting
     assert _nav_paths(page) <= seen, _nav_paths(page) - seen
     page.goto(f"{base}/orders/{n['site']}/")
     assert page.locator('#customer-phone a[href^="tel:"]').get_attribute("href") == "tel:13500003333"
+    # Stacked, what the station does (the findings form) comes before the gallery and the timeline.
+    top = {sel: page.locator(sel).bounding_box()["y"] for sel in ("#station-tasks", "#action-station_findings", "#attachments", "#timeline")}
+    assert top["#station-tasks"] < top["#action-station_findings"] < top["#attachments"] < top["#timeline"], top
+    widths = {sel: round(page.locator(sel).bounding_box()["width"]) for sel in ("#customer", "#actions", "#attachments", "#timeline")}
+    assert len(set(widths.values())) == 1, widths  # every card the screen's width
 
     # A role that sees the number masked gets plain text, not a link to a wrong number.
     sign_in(page, base, "manager")
