@@ -184,6 +184,9 @@ def test_a_day_of_the_specialist_the_lead_department_the_station_and_the_manager
     })
     assert state(desk) == "reported"
     assert "城关供电所：现场核查电表运行正常" in desk.locator("#reports").inner_text()
+    report_photo = desk.locator("#reports-station-photos img")  # the report shows the station's photo
+    assert report_photo.count() == 1 and report_photo.get_attribute("alt") == "表箱现场.jpg"
+    desk.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=report_photo.element_handle())
     shot(desk, "lead-reported")
 
     # ── Four eyes: 营销部 has one handler, so the manager confirms.
