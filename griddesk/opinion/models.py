@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SourceKind(models.TextChoices):
@@ -273,8 +274,9 @@ class EmergencyResponse(models.Model):
     """A service emergency response (服务应急预案) started for a critical story."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        # Contexts: the bare words are other things elsewhere (待反馈, 办结时间).
+        OPEN = "open", pgettext_lazy("emergency state", "Open")
+        CLOSED = "closed", pgettext_lazy("emergency state", "Closed")
 
     story = models.ForeignKey(Story, on_delete=models.PROTECT, related_name="emergencies")
     level = models.CharField(_("response level"), max_length=2, choices=EmergencyLevel.choices)

@@ -3,7 +3,6 @@ read, services to write, the API serializers to validate."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -107,7 +106,7 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
         "action_labels": {c.value: c.label for c in StoryAction},
         "can_close_emergency": selectors.can(actor, "emergency_close"),
         "can_notice": selectors.can(actor, "emergency"),
-        "spark": json.dumps(selectors.sparklines([story.pk], hours=48)[story.pk]),
+        "spark": selectors.sparklines([story.pk], hours=48)[story.pk],
     })
 
 

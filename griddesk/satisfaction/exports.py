@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from griddesk.common import spreadsheets
 
@@ -128,7 +129,7 @@ def workbook(q: Questionnaire, result: dict[str, Any] | None, rates: dict[str, l
     ws.append([_("Return-visit satisfaction rate = (satisfied + basically satisfied) / reached visits")])
     for by, rows in rates.items():
         ws.append([])
-        ws.append([_("By"), by])
+        ws.append([pgettext("grouping", "By"), by])  # the bare "By" is a person (经办人)
         ws.append([_("Group"), _("Visits"), _("Satisfied"), _("Basically satisfied"), _("Unsatisfied"), _("Unreachable"),
                    _("Numerator"), _("Denominator"), _("Rate")])
         for c in ws[ws.max_row]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from griddesk.customers.models import CustomerCategory
 from griddesk.workorders.models import Channel, ReturnVisit
@@ -46,8 +47,9 @@ class VisitTask(models.Model):
     """One return visit to make for an order (a new round after each reopen)."""
 
     class TaskState(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+        # Contexts: the bare "Open" is a station task's 待反馈 in the project catalog.
+        OPEN = "open", pgettext_lazy("return visit task", "Open")
+        DONE = "done", pgettext_lazy("return visit task", "Done")
 
     order = models.ForeignKey("workorders.WorkOrder", verbose_name=_("work order"), on_delete=models.CASCADE, related_name="visit_tasks")
     round = models.PositiveSmallIntegerField(_("round"), default=1)

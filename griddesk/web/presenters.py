@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from griddesk.engines import workflow
@@ -231,6 +232,15 @@ def _field_spec(action: str, name: str, f: serializers.Field, order: WorkOrder, 
     return spec
 
 
+def action_label(action: str, actor: Actor) -> str:
+    """The button's words for ``actor``: the specialist's forward takes over an
+    order they took in themselves (it goes on to their own grading), so it is not
+    "forward to the specialist" for them."""
+    if action == Action.FORWARD and actor.role == Role.SERVICE_SPECIALIST:
+        return str(pgettext_lazy("specialist", "Take over for grading"))
+    return str(ActionChoice(action).label)
+
+
 def action_forms(
     actor: Actor,
     order: WorkOrder,
@@ -260,7 +270,7 @@ def action_forms(
                     spec.value = data.get(name, "")
                 spec.errors = list((errors or {}).get(name, []))
             fields.append(spec)
-        form = ActionForm(action=action, label=str(ActionChoice(action).label), fields=fields, side=Action(action) in SIDE_ACTIONS)
+        form = ActionForm(action=action, label=action_label(action, actor), fields=fields, side=Action(action) in SIDE_ACTIONS)
         if posted and posted[0] == action:
             known = {f.name for f in fields}
             form.errors = [m for k, msgs in (errors or {}).items() if k not in known for m in msgs]

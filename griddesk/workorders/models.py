@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from griddesk.engines.workflow import Action, State
 
@@ -258,7 +259,7 @@ class LeadAssignment(models.Model):
 
 class StationTask(models.Model):
     class TaskState(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("station task", "Open")
         DONE = "done", _("Findings returned")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="station_tasks")

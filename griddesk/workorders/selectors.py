@@ -215,9 +215,12 @@ def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
         return False
     if actor.role == Role.LEAD_HANDLER:
         if action == Action.STATION_FINDINGS:
-            return order.lead_assignments.filter(department=dept).exists() or order.station_tasks.filter(
-                station=dept, state=StationTask.TaskState.OPEN
-            ).exists()
+            # Recording findings on a station's behalf needs a task still open
+            # (the service refuses otherwise: no form to fill in for nothing).
+            open_tasks = order.station_tasks.filter(state=StationTask.TaskState.OPEN)
+            return open_tasks.filter(station=dept).exists() or (
+                open_tasks.exists() and order.lead_assignments.filter(department=dept).exists()
+            )
         return order.lead_assignments.filter(department=dept).exists()
     if actor.role == Role.STATION_INVESTIGATOR:
         return order.station_tasks.filter(station=dept, state=StationTask.TaskState.OPEN).exists()

@@ -117,3 +117,30 @@ def test_story_page_speaks_words_not_codes(web: Any, post_items: Any) -> None:
     name = get_user_model().objects.get(username="specialist").get_full_name()
     assert name and name in timeline and "· specialist" not in timeline
     assert name in page.split('id="story-state"')[1]  # judged by (name)
+
+
+def test_story_sparkline_data_parses_once_into_a_list_of_counts(web: Any, post_items: Any) -> None:
+    import json
+
+    sid = _story(post_items, text=PII_TEXT, views=50_000)
+    page = web("specialist").get(f"/opinion/stories/{sid}/").content.decode()
+    m = re.search(r'<script id="story-spark-data" type="application/json">(.*?)</script>', page, re.S)
+    assert m, page[-2000:]
+    spark = json.loads(m.group(1))
+    assert isinstance(spark, list), type(spark)
+    assert len(spark) == 48 and all(isinstance(n, int) for n in spark) and sum(spark) >= 1
+    assert "JSON.parse(JSON.parse(" not in page
+
+
+def test_emergency_and_board_words_are_their_own(web: Any) -> None:
+    """"Open"/"Closed" on an emergency response are not the work-order catalog's
+    words for other things (待反馈, 办结时间)."""
+    from django.utils import translation
+
+    from griddesk.opinion.models import EmergencyResponse
+
+    with translation.override("zh-hans"):
+        assert str(EmergencyResponse.State.OPEN.label) == "进行中"
+        assert str(EmergencyResponse.State.CLOSED.label) == "已关闭"
+    board = web("specialist").get("/opinion/").content.decode()
+    assert "<th>进行中</th>" in board

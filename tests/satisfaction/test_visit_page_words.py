@@ -54,3 +54,35 @@ def test_visit_page_shows_the_log_in_words_the_report_and_no_preset_outcome(org)
 def test_visit_list_tabs_say_to_visit(org):
     body = web("specialist").get(reverse("satisfaction:visits")).content.decode()
     assert "待回访" in body and "待反馈" not in body
+
+
+def test_visit_page_state_badge_says_to_visit_then_visited(org):
+    """The task's state badge: 待回访 while open (the work-order catalog's "Open"
+    is a station task's 待反馈, wrong here), 已回访 once the outcome is in."""
+    order = walk_to("fed_back", customer={"account_no": "7712340002", "name": "张三", "phone": "13812341234", "category": "residential"})
+    assert order.state == "fed_back"
+    task = VisitTask.objects.get(order=order, state="open")
+    c = web("specialist")
+    body = c.get(reverse("satisfaction:visit", args=[task.pk])).content.decode()
+    badge = re.search(r'<span class="badge[^"]*" id="visit-state">(.*?)</span>', body).group(1)
+    assert badge == "待回访", badge
+    r = c.post(reverse("satisfaction:visit-record", args=[task.pk]), {"kind": "outcome", "method": "phone", "outcome": "satisfied", "solved": "1"})
+    assert r.status_code == 302
+    body = c.get(reverse("satisfaction:visit", args=[task.pk])).content.decode()
+    badge = re.search(r'<span class="badge[^"]*" id="visit-state">(.*?)</span>', body).group(1)
+    assert badge == "已回访", badge
+
+
+def test_rates_sheet_names_its_grouping_not_a_person(org):
+    """The rates sheet's "By" row is the grouping (维度), not the work-order
+    catalog's "By" (经办人, the person who did it)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    walk_to("visited", customer={"account_no": "7712340003", "name": "张三", "phone": "13812341234", "category": "residential"})
+    r = web("manager").get(reverse("satisfaction:export-xlsx"))
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.content))
+    firsts = [row[0] for ws in book.worksheets for row in ws.iter_rows(values_only=True) if row and row[0]]
+    assert "维度" in firsts and "经办人" not in firsts, firsts[:8]

@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from griddesk.workorders import selectors
+from griddesk.workorders import selectors, services
 from griddesk.workorders.models import StationTask, WorkOrder
+from griddesk.workorders.serializers import IntakeSerializer
 
+from ..conftest import intake_payload
 from .conftest import actor
 
 
@@ -32,7 +34,8 @@ def form_html(body: str, action: str) -> str:
         ("graded", "specialist", {"grade", "dispatch", "invalidate", "merge"}),
         ("dispatched", "marketing", {"accept", "suspend"}),  # 挂起 (issue 3)
         ("dispatched", "agent", {"urge"}),
-        ("investigating", "marketing", {"assign_station", "station_findings", "submit_report", "suspend"}),
+        # no station task open: nothing to record findings for
+        ("investigating", "marketing", {"assign_station", "submit_report", "suspend"}),
         ("reported", "marketing", {"return_report"}),  # four eyes: marketing submitted the report
         ("reported", "manager", {"confirm_report", "return_report", "urge"}),
         ("fed_back", "specialist", {"return_visit", "reopen"}),
@@ -87,6 +90,8 @@ def test_walk_through_the_forms(web, order_in):
     marketing_page = web("marketing").get(f"/orders/{n}/").content.decode()
     assert 'name="station"' not in form_html(marketing_page, "station_findings")  # only one task left
     post("marketing", "station_findings", findings="线路正常")
+    # Every task answered: no findings form left to fill in (the service would refuse it).
+    assert "station_findings" not in forms_on(web("marketing").get(f"/orders/{n}/").content.decode())
     post("marketing", "submit_report", findings="属实", responsibility="无责", rectification="解释")
     wo = WorkOrder.objects.get(pk=order.pk)
     assert wo.state == "reported" and wo.reports.get().company_at_fault is False  # unticked box = no
@@ -164,3 +169,26 @@ def test_merge_into_unknown_order_is_shown_inline(web, order_in):
     r = web("agent").post(f"/orders/{order.number}/actions/", {"action": "merge", "into": "TS000"})
     assert r.status_code == 400
     assert "未找到工单 TS000" in form_html(r.content.decode(), "merge")
+
+
+def test_forward_button_is_named_for_who_presses_it(web):
+    """The 95598 agent forwards to the specialist (转派营销专责); the specialist
+    forwarding an order they took in themselves takes it over for grading — a
+    button saying "forward to the specialist" to the specialist is wrong."""
+    from django.contrib.auth import get_user_model
+
+    s = IntakeSerializer(data=intake_payload(channel="inspection"))
+    s.is_valid(raise_exception=True)
+    own, _ = services.work_order_intake(actor=actor("specialist"), data=s.to_data())
+    body = web("specialist").get(f"/orders/{own.number}/").content.decode()
+    assert "forward" in forms_on(body)
+    button = re.search(r'<button type="submit"[^>]*>(.*?)</button>', form_html(body + "</form>", "forward"), re.S).group(1)
+    assert button == "接手定级", button
+    assert "专责" not in button and "专人" not in button
+    assert get_user_model().objects.filter(username="agent").exists()
+    s = IntakeSerializer(data=intake_payload())
+    s.is_valid(raise_exception=True)
+    theirs, _ = services.work_order_intake(actor=actor("agent"), data=s.to_data())
+    body = web("agent").get(f"/orders/{theirs.number}/").content.decode()
+    button = re.search(r'<button type="submit"[^>]*>(.*?)</button>', form_html(body + "</form>", "forward"), re.S).group(1)
+    assert button == "转派营销专责", button

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -98,6 +99,22 @@ def person(user: Any) -> str:
         return ""
     full = user.get_full_name() if hasattr(user, "get_full_name") else getattr(user, "first_name", "")
     return str(full.strip() or user.get_username())
+
+
+@register.filter
+def phone_link(customer: Any) -> str:
+    """The customer's phone: a tap-to-call ``tel:`` link for a role that sees
+    the number; masked (or missing) it is plain text — calling 138****1234 is no call."""
+    def get(key: str) -> Any:
+        return customer.get(key) if isinstance(customer, dict) else getattr(customer, key, None)
+
+    phone = str(get("phone") or "") if customer else ""
+    if not phone:
+        return "—"
+    dial = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    if get("masked") or "*" in phone or not dial:
+        return conditional_escape(phone)
+    return format_html('<a href="tel:{}" class="tel">{}</a>', dial, phone)
 
 
 @register.filter
