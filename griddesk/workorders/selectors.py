@@ -13,7 +13,7 @@ from griddesk.engines.workflow import Action, Role, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department, DepartmentType
 
-from .models import LeadAssignment, StationTask, WorkOrder, WorkOrderEvent
+from .models import LeadAssignment, StationTask, WorkOrder, WorkOrderComment, WorkOrderEvent
 
 _COMPANY_WIDE = frozenset({Role.MANAGER, Role.LEADER, Role.SERVICE_SPECIALIST})
 
@@ -197,6 +197,11 @@ def work_order_get(actor: Actor, number: str) -> WorkOrder | None:
 
 def work_order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
     return WorkOrderEvent.objects.filter(order=order).select_related("actor").order_by("seq")
+
+
+def work_order_comments(order: WorkOrder) -> QuerySet[WorkOrderComment]:
+    """The order's internal comments, oldest first, with their authors."""
+    return WorkOrderComment.objects.filter(order=order).select_related("author").order_by("at", "pk")
 
 
 def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
