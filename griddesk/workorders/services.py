@@ -1087,8 +1087,8 @@ def order_comment_add(
 
     Outside the workflow: any state but archived, every staff role but the
     read-only leader (``engines.workflow.COMMENT_ROLES``), no event and no
-    version change (ADR: a comment is not a lifecycle fact; see
-    docs/architecture.md "Internal comments"). The order row is locked so a
+    version change (a comment is not a lifecycle fact; docs/architecture.md
+    "Internal comments"). The order row is locked so a
     comment and an archiving serialise, and so do two retries of one
     ``client_key``: the second finds the first and returns it (``created`` False).
     The text is stored as typed (stripped, CRLF → LF); pages escape it."""

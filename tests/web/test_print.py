@@ -36,7 +36,8 @@ def test_print_page_is_an_a4_chinese_document_without_navigation(web, order_in):
 def test_print_css_declares_a4(client):
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("web/print.css"), encoding="utf-8").read()
+    with open(finders.find("web/print.css"), encoding="utf-8") as f:
+        css = f.read()
     assert "size: A4" in css and "@media print" in css
 
 
