@@ -41,10 +41,17 @@ def browser(transactional_db):
 
 
 def _page(browser, width, height):
+    """A page that records script errors and console errors (CSP violations among them) in ``page.errors``."""
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": height},
                                   is_mobile=width < 500, has_touch=width < 500)
     context.set_default_timeout(60_000)
-    return context, context.new_page()
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
+    # The comment form's deliberate 400 is logged by chromium as a failed resource; anything else is an error.
+    page.on("console", lambda msg: page.errors.append(f"console.{msg.type}: {msg.text}")
+            if msg.type == "error" and "400 (Bad Request)" not in msg.text else None)
+    return context, page
 
 
 def _tag(width):
@@ -111,6 +118,7 @@ def test_print_view_on_screen_in_print_media_and_as_pdf(live_server, browser):
             assert boxes, "no page in the PDF"
             for w, h in boxes:  # A4 is 595 × 842 points
                 assert abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2, (w, h)
+        assert not page.errors, page.errors
         context.close()
 
 
@@ -148,6 +156,7 @@ def test_internal_comments_on_the_order_page(live_server, browser, width, height
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"comments-{_tag(width)}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not page.errors, page.errors
     context.close()
 
 
@@ -199,4 +208,5 @@ def test_saved_queue_filters(live_server, browser, width, height):
         page.click('[data-saved="未超时的咨询工单"] .chip-delete')
     assert page.locator('[data-saved="未超时的咨询工单"]').count() == 0
     assert list(SavedQueueFilter.objects.values_list("name", flat=True)) == ["全部投诉"]
+    assert not page.errors, page.errors
     context.close()
