@@ -95,6 +95,9 @@ def _render_queue(
             # 保存的筛选: the user's own, after the 待我处理 chip; the current filter, canonical, to save.
             "saved_filters": list(web_selectors.queue_filters_of(request.user)),
             "saved_query": saved_query, "save_errors": save_errors or [], "save_name": save_name,
+            # After a failed save (answered at /queue/filters/) links and the language switch go to the queue.
+            "pager_base": reverse("web:queue"),
+            "switch_next": reverse("web:queue") + (f"?{query.urlencode()}" if query else ""),
         },
         status=status,
     )

@@ -109,6 +109,8 @@ def test_bad_save_is_a_400_page_with_the_message(web):
     html = r.content.decode()
     assert "您已有名为“二级”的筛选。" in html and 'value="二级"' in html
     assert 'name="query" value="grade=3"' in html  # the filter being saved is still shown
+    assert 'name="next" type="hidden" value="/?grade=3"' in html  # the language switch returns to the queue
+    assert 'action="/"' in html  # and so does the filter form
     r = c.post("/queue/filters/", {"name": "", "query": "grade=3"})
     assert r.status_code == 400 and "请为筛选起个名称。" in r.content.decode()
     r = c.post("/queue/filters/", {"name": "空的", "query": "page=2&nonsense=1"})
