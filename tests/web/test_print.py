@@ -16,6 +16,7 @@ def test_print_page_is_an_a4_chinese_document_without_navigation(web, order_in):
     order = order_in("fed_back")
     r = _print(web, "specialist", order.number)
     assert r.status_code == 200
+    assert "no-store" in r["Cache-Control"]  # personal data: not kept by the browser or a proxy
     body = r.content.decode()
     assert 'lang="zh-hans"' in body and "print.css" in body
     assert 'class="mainnav"' not in body and 'id="langswitch"' not in body  # no site navigation
