@@ -176,7 +176,7 @@ def _comment_parts(
     """The internal comments and their form (a fresh form token unless a failed post is shown again)."""
     return {
         "comments": list(selectors.work_order_comments(order)),
-        "may_comment": actor.role in workflow.COMMENT_ROLES and order.state != workflow.State.ARCHIVED.value,
+        "may_comment": selectors.may_comment(actor, order),
         "comment_errors": errors or [],
         "comment_body": body,
         "comment_token": client_key or uuid.uuid4().hex,

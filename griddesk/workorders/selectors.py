@@ -204,6 +204,12 @@ def work_order_comments(order: WorkOrder) -> QuerySet[WorkOrderComment]:
     return WorkOrderComment.objects.filter(order=order).select_related("author").order_by("at", "pk")
 
 
+def may_comment(actor: Actor, order: WorkOrder) -> bool:
+    """Whether ``actor`` (who sees ``order``) may add an internal comment now:
+    the rule ``services.order_comment_add`` enforces, for the page's form."""
+    return actor.role in workflow.COMMENT_ROLES and order.state != State.ARCHIVED.value
+
+
 def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:
     """Role-specific scope on top of visibility."""
     if actor.role == Role.ADMIN:

@@ -207,3 +207,13 @@ def test_print_view_leaves_internal_comments_out(web, order_in):
     order = order_in("received")
     services.order_comment_add(order=order.number, actor=actor("agent"), body="内部讨论勿外传")
     assert "内部讨论勿外传" not in web("agent").get(f"/orders/{order.number}/print/").content.decode()
+
+
+def test_archived_order_page_shows_the_comments_but_no_form(web, order_in):
+    order = order_in("assessed")
+    services.order_comment_add(order=order.number, actor=actor("manager"), body="归档前的说明")
+    services.work_order_act(order=order.number, actor=actor("manager"), action="archive", data={})
+    page = web("manager").get(f"/orders/{order.number}/").content.decode()
+    assert "归档前的说明" in page and 'id="comment-form"' not in page
+    r = web("manager").post(f"/orders/{order.number}/comments/", {"body": "再补一句"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 409 and "归档" in r.content.decode()
