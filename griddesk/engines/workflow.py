@@ -208,6 +208,11 @@ def contact_required(*, order_type: str, has_customer: bool, has_phone: bool, an
 #: Roles that may create (take in) work orders.
 INTAKE_ROLES: frozenset[Role] = frozenset({Role.AGENT_95598, Role.SERVICE_SPECIALIST, Role.ADMIN})
 
+#: Roles that may add internal comments (内部备注) to the orders they see: every
+#: staff role but the read-only leader. Comments are outside the workflow: they
+#: change neither the state nor the version.
+COMMENT_ROLES: frozenset[Role] = frozenset(Role) - {Role.LEADER}
+
 #: Roles that see personal data (phone, address, ID number) unmasked, unless the
 #: customer asked for confidentiality (then only intake-side roles see it).
 PII_ROLES: frozenset[Role] = frozenset(

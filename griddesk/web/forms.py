@@ -39,6 +39,21 @@ class QueueFilterForm(forms.Form):
     )
     todo = forms.BooleanField(label=_("Waiting for me"), required=False)
 
+    def saved_query(self) -> str:
+        """The filter as a canonical query string (known fields only, as read,
+        in the form's order): what a saved filter keeps and its link opens."""
+        from django.utils.http import urlencode
+
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        pairs: list[tuple[str, str]] = []
+        for name in self.fields:
+            value = data.get(name)
+            if value in (None, "", False):
+                continue
+            pairs.append((name, "on" if value is True else str(value).strip()))
+        return urlencode(pairs)
+
     def filters(self) -> dict[str, Any]:
         """The selector's filter dict; invalid inputs are ignored, not fatal."""
         self.is_valid()

@@ -10,4 +10,8 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/actions/", views.order_act, name="order-act"),
     path("orders/<str:number>/attachments/", views.order_attach, name="order-attach"),
+    path("orders/<str:number>/comments/", views.order_comment, name="order-comment"),
+    path("orders/<str:number>/print/", views.order_print, name="order-print"),
+    path("queue/filters/", views.queue_filter_save, name="queue-filter-save"),
+    path("queue/filters/<int:pk>/delete/", views.queue_filter_delete, name="queue-filter-delete"),
 ]

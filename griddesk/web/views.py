@@ -3,13 +3,14 @@ validate with the API serializers."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +29,11 @@ from griddesk.engines import workflow
 from griddesk.organisation.access import Actor, actor_for
 from griddesk.workorders import search, selectors, services
 from griddesk.workorders.models import ActionChoice, Channel, OrderType, WorkOrder
-from griddesk.workorders.serializers import ActionSerializer, IntakeSerializer
+from griddesk.workorders.serializers import ActionSerializer, CommentCreateSerializer, IntakeSerializer
 
 from . import presenters
+from . import selectors as web_selectors
+from . import services as web_services
 from .forms import QueueFilterForm, intake_payload
 
 PAGE_SIZE = 25
@@ -53,36 +56,80 @@ TODO_SHOWN = 10
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
+    return _render_queue(request, request.GET)
+
+
+def _render_queue(
+    request: HttpRequest, params: QueryDict, *, status: int = 200,
+    save_errors: list[str] | None = None, save_name: str = "",
+) -> HttpResponse:
+    """The queue for ``params`` (the page's GET, or the filter a failed save posted)."""
     actor = _actor(request)
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(params or None)
     filters = form.filters()
     qs = selectors.work_order_list(actor, filters=filters)
     qs = selectors.queue_order(qs.select_related("category__parent").prefetch_related("lead_assignments__department"))
     plan = search.search_plan(actor, str(filters["q"])) if filters.get("q") else None
     with transaction.atomic():  # the page and the log of a personal-data search commit together
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
         if plan is not None and plan.personal:
             pii_access_log(
                 user=request.user, via="web-search", always=True,
                 fields=search.personal_fields(plan),
                 entries=[(o.customer, o.number) for o in page.object_list if o.customer_id],
             )
-    params = request.GET.copy()
-    params.pop("page", None)
+    query = params.copy()
+    query.pop("page", None)
     todo = None
-    if not request.GET:  # the plain queue opens with what waits for me
+    if not params:  # the plain queue opens with what waits for me
         todo_qs = selectors.queue_order(
             selectors.todo_filter(selectors.work_order_list(actor), actor).select_related("category__parent")
         )
         todo = {"count": todo_qs.count(), "orders": list(todo_qs[:TODO_SHOWN])}
+    saved_query = form.saved_query()
     return render(
         request,
         "web/queue.html",
         {
-            "form": form, "page": page, "query": params.urlencode(), "can_intake": _can_intake(actor), "actor": actor,
+            "form": form, "page": page, "query": query.urlencode(), "can_intake": _can_intake(actor), "actor": actor,
             "search": search.search_summary(plan, actor) if plan is not None else None, "todo": todo,
+            # 保存的筛选: the user's own, after the 待我处理 chip; the current filter, canonical, to save.
+            "saved_filters": list(web_selectors.queue_filters_of(request.user)),
+            "saved_query": saved_query, "save_errors": save_errors or [], "save_name": save_name,
+            # After a failed save (answered at /queue/filters/) links and the language switch go to the queue.
+            "pager_base": reverse("web:queue"),
+            "switch_next": reverse("web:queue") + (f"?{query.urlencode()}" if query else ""),
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def queue_filter_save(request: HttpRequest) -> HttpResponse:
+    """Save the filter shown (posted as its query string) under a name."""
+    params = QueryDict(request.POST.get("query", "")[:2000])
+    query = QueueFilterForm(params or None).saved_query()  # only known fields, as the form reads them
+    name = request.POST.get("name", "")
+    try:
+        saved = web_services.queue_filter_save(user=request.user, name=name, query=query)
+    except ServiceError as exc:
+        return _render_queue(request, params, status=exc.status_code, save_errors=[exc.message], save_name=name)
+    messages.success(request, _("Saved the filter “%(name)s”.") % {"name": saved.name})
+    return redirect(reverse("web:queue") + "?" + saved.query)
+
+
+@login_required
+@require_POST
+def queue_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        web_services.queue_filter_delete(user=request.user, filter_id=pk)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return _render_queue(request, QueryDict(), status=exc.status_code)
+    messages.success(request, _("Deleted the saved filter."))
+    back = QueueFilterForm(QueryDict(request.POST.get("query", "")[:2000]) or None).saved_query()
+    return redirect(reverse("web:queue") + (f"?{back}" if back else ""))
 
 
 # ------------------------------------------------------------------ detail and actions
@@ -119,8 +166,72 @@ def _render_detail(
         **presenters.order_parts(order),
         **_attachment_parts(actor, order),
         "suggestion_reasons": presenters.suggestion_reasons(order.suggestion_reasons),
+        **_comment_parts(actor, order),
     }
     return render(request, "web/order_detail.html", context, status=status)
+
+
+def _comment_parts(
+    actor: Actor, order: WorkOrder, *, errors: list[str] | None = None, body: str = "", client_key: str = ""
+) -> dict[str, Any]:
+    """The internal comments and their form (a fresh form token unless a failed post is shown again)."""
+    return {
+        "comments": list(selectors.work_order_comments(order)),
+        "may_comment": selectors.may_comment(actor, order),
+        "comment_errors": errors or [],
+        "comment_body": body,
+        "comment_token": client_key or uuid.uuid4().hex,
+    }
+
+
+@login_required
+@require_POST
+def order_comment(request: HttpRequest, number: str) -> HttpResponse:
+    """Add an internal comment. From HTMX the comments block comes back (400 with
+    the message on bad input); without script the page (redirect, or 400)."""
+    actor = _actor(request)
+    order = _order_or_404(actor, number)
+    htmx = request.headers.get("HX-Request") == "true"
+    body = request.POST.get("body", "")
+    token = request.POST.get("client_key", "")[:64]
+    s = CommentCreateSerializer(data={"body": body})
+    errors: list[str] = []
+    status = 400
+    if not s.is_valid():
+        errors = presenters.error_messages(s.errors).get("body", []) or [_("Write a comment first.")]
+    else:
+        try:
+            services.order_comment_add(order=number, actor=actor, body=s.validated_data["body"], client_key=token)
+        except ServiceError as exc:
+            errors, status = [exc.message], exc.status_code
+    if errors:
+        if htmx:
+            parts = {"order": order, **_comment_parts(actor, order, errors=errors, body=body, client_key=token)}
+            return render(request, "web/_comments.html", parts, status=status)
+        messages.error(request, errors[0])
+        return _render_detail(request, actor, order, status=status)
+    if htmx:
+        return render(request, "web/_comments.html", {"order": order, **_comment_parts(actor, order)})
+    messages.success(request, _("Comment added."))
+    return redirect(reverse("web:order", kwargs={"number": number}) + "#comments")
+
+
+@login_required
+def order_print(request: HttpRequest, number: str) -> HttpResponse:
+    """A4 print view (打印): the order, its customer (masked and logged as on
+    the order page), findings, report, visit and timeline. No navigation."""
+    actor = _actor(request)
+    order = _order_or_404(actor, number)
+    data = presenters.order_data(request.user, actor, order, via="web-print")
+    context = {
+        "order": order,
+        "customer": data.get("customer"),
+        "events": selectors.work_order_events(order),
+        "stage_label": presenters.stage_label(order.stage),
+        "printed_at": timezone.now(),
+        **presenters.order_parts(order),
+    }
+    return render(request, "web/order_print.html", context)
 
 
 def _attachment_parts(actor: Actor, order: WorkOrder) -> dict[str, Any]:

@@ -12,7 +12,17 @@ from django.http import HttpRequest
 from griddesk.common.admin import ReadOnlyAdmin
 
 from . import rules, services
-from .models import Category, GradingRule, RoutingRule, RuleChange, TimeLimitRule, WorkflowRule, WorkOrder, WorkOrderEvent
+from .models import (
+    Category,
+    GradingRule,
+    RoutingRule,
+    RuleChange,
+    TimeLimitRule,
+    WorkflowRule,
+    WorkOrder,
+    WorkOrderComment,
+    WorkOrderEvent,
+)
 
 
 class AuditedRuleAdmin(admin.ModelAdmin):
@@ -109,12 +119,25 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class CommentInline(admin.TabularInline):
+    """Internal comments, read-only (append-only: added on the order page or the API)."""
+
+    model = WorkOrderComment
+    extra = 0
+    can_delete = False
+    fields = ["at", "author_name", "body"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
     list_display = ["number", "type", "channel", "state", "grade", "deadline_at"]
     list_filter = ["state", "type", "channel", "grade"]
     search_fields = ["number", "external_id"]
-    inlines = [EventInline]
+    inlines = [EventInline, CommentInline]
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -24,6 +24,8 @@ from .search import search_plan, search_summary
 from .serializers import (
     ACTION_SERIALIZERS,
     ActionSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
     EventSerializer,
     IntakeSerializer,
     WorkOrderSerializer,
@@ -232,3 +234,32 @@ class WorkOrderEventsApi(APIView):
     def get(self, request: Request, number: str) -> Response:
         order = _order_or_404(request, number)
         return Response(EventSerializer(selectors.work_order_events(order), many=True).data)
+
+
+_IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Up to 64 characters chosen by the client: a retry with the same key returns the comment it "
+    "made (200) instead of adding another.",
+)
+
+
+class WorkOrderCommentsApi(APIView):
+    """Internal comments (内部备注): staff-only, append-only, outside the actions."""
+
+    @extend_schema(responses=CommentSerializer(many=True))
+    def get(self, request: Request, number: str) -> Response:
+        order = _order_or_404(request, number)
+        return Response(CommentSerializer(selectors.work_order_comments(order), many=True).data)
+
+    @extend_schema(
+        request=CommentCreateSerializer, parameters=[_IDEMPOTENCY_KEY],
+        responses={201: CommentSerializer, 200: CommentSerializer},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        s = CommentCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        comment, created = services.order_comment_add(
+            order=number, actor=_actor(request), body=s.validated_data["body"],
+            client_key=request.headers.get("Idempotency-Key", "").strip(),
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

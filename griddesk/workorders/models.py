@@ -354,6 +354,45 @@ class WorkOrderEvent(models.Model):
         raise RuntimeError("work-order events are append-only")
 
 
+class WorkOrderComment(models.Model):
+    """An internal comment (内部备注) on an order, outside the workflow actions.
+
+    Append-only like the events, but not an event: it changes neither the
+    order's state nor its ``version`` (an action form opened before a comment
+    still goes through), and it is staff-only (never shown to customers).
+    ``client_key`` makes a retried submission (API ``Idempotency-Key``, the
+    page's form token) return the comment it already made."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="comments", verbose_name=_("work order"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author")
+    )
+    author_name = models.CharField(_("author"), max_length=150, blank=True)
+    at = models.DateTimeField(_("time"))
+    body = models.TextField(_("comment"))
+    client_key = models.CharField(_("client key"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("internal comment")
+        verbose_name_plural = _("internal comments")
+        ordering = ["order_id", "at", "pk"]
+        indexes = [models.Index(fields=["order", "at"], name="comment_order_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "author", "client_key"], condition=~models.Q(client_key=""), name="comment_client_key"
+            )
+        ]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Integrity guard, not business logic: comments are never rewritten.
+        if self.pk is not None:
+            raise RuntimeError("work-order comments are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("work-order comments are append-only")
+
+
 class NumberSequence(models.Model):
     """Per-prefix-and-day counters for human-readable order numbers."""
 

@@ -13,7 +13,7 @@ from griddesk.engines.workflow import Action, Role, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department, DepartmentType
 
-from .models import LeadAssignment, Report, StationTask, WorkOrder, WorkOrderEvent
+from .models import LeadAssignment, Report, StationTask, WorkOrder, WorkOrderComment, WorkOrderEvent
 
 _COMPANY_WIDE = frozenset({Role.MANAGER, Role.LEADER, Role.SERVICE_SPECIALIST})
 
@@ -204,6 +204,17 @@ def work_order_get(actor: Actor, number: str) -> WorkOrder | None:
 
 def work_order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
     return WorkOrderEvent.objects.filter(order=order).select_related("actor").order_by("seq")
+
+
+def work_order_comments(order: WorkOrder) -> QuerySet[WorkOrderComment]:
+    """The order's internal comments, oldest first, with their authors."""
+    return WorkOrderComment.objects.filter(order=order).select_related("author").order_by("at", "pk")
+
+
+def may_comment(actor: Actor, order: WorkOrder) -> bool:
+    """Whether ``actor`` (who sees ``order``) may add an internal comment now:
+    the rule ``services.order_comment_add`` enforces, for the page's form."""
+    return actor.role in workflow.COMMENT_ROLES and order.state != State.ARCHIVED.value
 
 
 def _in_scope(actor: Actor, order: WorkOrder, action: Action) -> bool:

@@ -18,8 +18,8 @@ from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES, Action
 from griddesk.organisation.access import Actor
 
 from . import selectors
-from .models import Channel, Complexity, OrderType, ReturnVisit, WorkOrder, WorkOrderEvent
-from .services import CustomerData, IntakeData
+from .models import Channel, Complexity, OrderType, ReturnVisit, WorkOrder, WorkOrderComment, WorkOrderEvent
+from .services import COMMENT_MAX_CHARS, CustomerData, IntakeData
 
 
 class CustomerInSerializer(serializers.Serializer):
@@ -227,6 +227,35 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkOrderEvent
         fields = ["seq", "action", "actor", "at", "from_state", "to_state", "note", "data"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """An internal comment as staff see it: the author by full name."""
+
+    author = serializers.SerializerMethodField()
+    author_username = serializers.CharField(source="author_name")
+
+    class Meta:
+        model = WorkOrderComment
+        fields = ["id", "body", "author", "author_username", "at"]
+
+    def get_author(self, obj: WorkOrderComment) -> str:
+        user = obj.author
+        if user is None:
+            return obj.author_name
+        return str(user.get_full_name().strip() or user.get_username())
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = CleanCharField(
+        max_length=COMMENT_MAX_CHARS,
+        error_messages={
+            "required": _("Write a comment first."),
+            "blank": _("Write a comment first."),
+            "max_length": _("A comment may be at most 2000 characters long."),
+            "invalid": _("Write the comment as text."),
+        },
+    )
 
 
 ACTION_CHOICES = [a.value for a in Action]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from griddesk.common import rows
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from griddesk.common.validation import date_out_of_range_message, in_date_range
+from griddesk.common.validation import _CONTROL, date_out_of_range_message, in_date_range
 from griddesk.customers.models import Customer
 from griddesk.customers.selectors import customers_for_intake
 from griddesk.engines import grading, routing, workflow
@@ -43,6 +43,7 @@ from .models import (
     ReturnVisit,
     StationTask,
     WorkOrder,
+    WorkOrderComment,
     WorkOrderEvent,
 )
 
@@ -1112,6 +1113,64 @@ def work_order_urge(*, order: WorkOrder | str, actor: Actor, note: str = "", exp
         wo, actor, Action.URGE, target=State(wo.state), note=note, data={"urge_count": wo.urge_count}, fields=["urge_count"],
         on_commit=lambda: notify_urged(wo.number),
     )
+
+
+# ------------------------------------------------------------------ internal comments (内部备注)
+
+#: The longest internal comment, in characters (the messages say 2000).
+COMMENT_MAX_CHARS = 2000
+#: The longest client key (``Idempotency-Key`` header, the page's form token).
+CLIENT_KEY_MAX = 64
+
+
+@transaction.atomic
+def order_comment_add(
+    *, order: WorkOrder | str, actor: Actor, body: str, client_key: str = ""
+) -> tuple[WorkOrderComment, bool]:
+    """Add an internal comment; returns ``(comment, created)``.
+
+    Outside the workflow: any state but archived, every staff role but the
+    read-only leader (``engines.workflow.COMMENT_ROLES``), no event and no
+    version change (a comment is not a lifecycle fact; docs/architecture.md
+    "Internal comments"). The order row is locked so a
+    comment and an archiving serialise, and so do two retries of one
+    ``client_key``: the second finds the first and returns it (``created`` False).
+    The text is stored as typed (stripped, CRLF → LF); pages escape it."""
+    number = order if isinstance(order, str) else order.number
+    wo = WorkOrder.objects.select_for_update(of=("self",)).filter(number=number).first()
+    if wo is None or not selectors.work_orders_visible_to(actor).filter(pk=wo.pk).exists():
+        raise NotFound(_("Work order %(number)s was not found.") % {"number": number})
+    if actor.role is None or actor.role not in workflow.COMMENT_ROLES:
+        raise Forbidden(_("Your role may read this order but not comment on it."), code="comment_forbidden")
+    if wo.state == State.ARCHIVED.value:
+        raise Conflict(
+            _("Archived orders cannot be changed; add a correction to the archive instead."),
+            code="archived_immutable", state=wo.state,
+        )
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise InvalidInput(_("Write a comment first."), code="required", field="body")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise InvalidInput(_("A comment may be at most 2000 characters long."), code="too_long", field="body")
+    if _CONTROL.search(text):
+        raise InvalidInput(_("Contains control characters."), code="control_characters", field="body")
+    if len(client_key) > CLIENT_KEY_MAX or _CONTROL.search(client_key):
+        raise InvalidInput(_("The client key is malformed."), code="invalid_client_key", field="client_key")
+    user = actor.user if actor.user.pk else None
+    if client_key and user is not None:
+        earlier = WorkOrderComment.objects.filter(order=wo, author=user, client_key=client_key).first()
+        if earlier is not None:
+            if earlier.body != text:
+                raise Conflict(
+                    _("This client key was already used for a different comment."), code="client_key_reused"
+                )
+            return earlier, False
+    comment = WorkOrderComment(
+        order=wo, author=user, author_name=actor.user.get_username(), at=timezone.now(), body=text,
+        client_key=client_key if user is not None else "",
+    )
+    comment.save()
+    return comment, True
 
 
 # ------------------------------------------------------------------ suspension (挂起)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("work-orders/<str:number>/", apis.WorkOrderDetailApi.as_view(), name="work-order"),
     path("work-orders/<str:number>/actions/", apis.WorkOrderActionApi.as_view(), name="work-order-actions"),
     path("work-orders/<str:number>/events/", apis.WorkOrderEventsApi.as_view(), name="work-order-events"),
+    path("work-orders/<str:number>/comments/", apis.WorkOrderCommentsApi.as_view(), name="work-order-comments"),
 ]

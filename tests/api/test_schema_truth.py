@@ -33,6 +33,19 @@ def test_work_order_responses_match_the_schema(org: Any, make_order: Any, act: A
     specialist.call("GET", "/api/v1/work-orders/{number}/", "/api/v1/work-orders/TS-NONE/", expect=404)
 
 
+def test_comment_responses_match_the_schema(org: Any, make_order: Any) -> None:
+    n = make_order()["number"]
+    agent = CheckedClient("agent")
+    template = "/api/v1/work-orders/{number}/comments/"
+    url = f"/api/v1/work-orders/{n}/comments/"
+    made = agent.call("POST", template, url, {"body": "已联系客户"}, expect=201)
+    assert made["author"] == "王坐席"
+    assert agent.call("GET", template, url, expect=200)[0]["id"] == made["id"]
+    agent.call("POST", template, url, {"body": ""}, expect=400)
+    agent.call("POST", template, "/api/v1/work-orders/TS-NONE/comments/", {"body": "x"}, expect=404)
+    CheckedClient("leader").call("POST", template, url, {"body": "x"}, expect=403)
+
+
 def test_calendar_override_responses_match_the_schema(org: Any) -> None:
     admin = CheckedClient("admin")
     one = {"date": "2027-10-09", "is_workday": True, "source_notice": "国办发明电〔2026〕1号"}
