@@ -20,7 +20,7 @@ class Kind(models.TextChoices):
     STATION_TASK = "station_task", _("Station task")
     REPORT_RETURNED = "report_returned", _("Report returned")
     VISIT_ASSIGNED = "visit_assigned", _("Return visit assigned")
-    REOPENED = "reopened", _("Reopened")
+    REOPENED = "reopened", _("Order reopened")
     OPINION_ORDER = "opinion_order", _("New public-opinion order")
 
 

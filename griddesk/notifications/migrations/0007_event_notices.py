@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('warning', 'Deadline warning'), ('overdue', 'Overdue'), ('escalation', 'Escalation'), ('urged', 'Urged'), ('suspended', 'Suspended'), ('opinion_result', 'Public-opinion result'), ('dispatched', 'Dispatched to your department'), ('station_task', 'Station task'), ('report_returned', 'Report returned'), ('visit_assigned', 'Return visit assigned'), ('reopened', 'Reopened'), ('opinion_order', 'New public-opinion order')], max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('warning', 'Deadline warning'), ('overdue', 'Overdue'), ('escalation', 'Escalation'), ('urged', 'Urged'), ('suspended', 'Suspended'), ('opinion_result', 'Public-opinion result'), ('dispatched', 'Dispatched to your department'), ('station_task', 'Station task'), ('report_returned', 'Report returned'), ('visit_assigned', 'Return visit assigned'), ('reopened', 'Order reopened'), ('opinion_order', 'New public-opinion order')], max_length=20, verbose_name='kind'),
         ),
     ]
