@@ -220,6 +220,9 @@ def on_reopened(event: DomainEvent) -> None:
 
 
 def on_created(event: DomainEvent) -> None:
+    # The create event names the type: no query for the other types (intake is a hot path).
+    if event.data.get("type", OrderType.PUBLIC_OPINION.value) != OrderType.PUBLIC_OPINION.value:
+        return
     order = _order(event)
     if order is None or order.type != OrderType.PUBLIC_OPINION.value:
         return

@@ -131,7 +131,7 @@ def subscribe(handler: Handler, *, names: Iterable[str] | None = None, phase: Ph
 
 def unsubscribe(handler: Handler) -> None:
     with _lock:
-        _subscriptions[:] = [s for s in _subscriptions if s.handler is not handler]
+        _subscriptions[:] = [s for s in _subscriptions if s.handler != handler]
 
 
 def wants(name: str) -> bool:

@@ -433,7 +433,7 @@ def work_order_intake(
             rows.insert(order)
             created_event = _create_event(
                 order, actor, action="create", from_state="", to_state=order.state,
-                data={"channel": order.channel, "external_id": order.external_id},
+                data={"channel": order.channel, "external_id": order.external_id, "type": order.type},
             )
             rows.insert(created_event)
             domain_events.publish_recorded([created_event])
@@ -577,7 +577,7 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
         created_events = WorkOrderEvent.objects.bulk_create(
             [
                 _create_event(o, actor, action="create", from_state="", to_state=o.state,
-                              data={"channel": o.channel, "external_id": o.external_id, "bulk": True})
+                              data={"channel": o.channel, "external_id": o.external_id, "type": o.type, "bulk": True})
                 for _, o in orders
             ],
             batch_size=500,

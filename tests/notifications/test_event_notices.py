@@ -255,3 +255,67 @@ def test_the_core_does_not_import_the_apps_built_on_it() -> None:
             imported.update(a.name for a in node.names)
     assert not {m for m in imported if m.startswith(("griddesk.notifications", "griddesk.opinion"))}, imported
     assert "griddesk.notifications" not in src and "griddesk.opinion" not in src
+
+
+def test_bulk_intake_publishes_each_create(org: Any, run: Any) -> None:
+    from griddesk.workorders.serializers import IntakeSerializer
+
+    from tests.conftest import intake_payload
+
+    def data(**kw: Any) -> Any:
+        s = IntakeSerializer(data=intake_payload(**kw))
+        s.is_valid(raise_exception=True)
+        return s.to_data()
+
+    seen: list[domain_events.DomainEvent] = []
+    domain_events.subscribe(seen.append, names=["work_order.create"])
+    try:
+        results = run(wo.work_order_bulk_intake, actor=actor("specialist"), items=[
+            data(), data(type="public_opinion", channel="media", customer=None, category=None, title="微博热议停电"),
+        ])
+    finally:
+        domain_events.unsubscribe(seen.append)
+    numbers = [r.order.number for r in results]
+    assert [e.order_number for e in seen] == numbers and all(e.data["bulk"] for e in seen)
+    assert len({e.id for e in seen}) == 2
+    assert recipients(Kind.OPINION_ORDER) == ["audit", "marketing", "service_center"]
+    assert {n.order.number for n in notices(Kind.OPINION_ORDER)} == {numbers[1]}
+
+
+def test_the_clock_publishes_its_overdue_marks(investigating: WorkOrder, django_capture_on_commit_callbacks: Any) -> None:
+    from datetime import timedelta
+
+    from griddesk.sla.services import orders_mark_overdue
+
+    seen: list[domain_events.DomainEvent] = []
+    domain_events.subscribe(seen.append, names=["work_order.overdue"])
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert orders_mark_overdue(order_ids=[investigating.pk], now=investigating.deadline_at + timedelta(minutes=1)) == 1
+    finally:
+        domain_events.unsubscribe(seen.append)
+    (ev,) = seen
+    assert (ev.order_id, ev.order_number, ev.actor_id) == (investigating.pk, investigating.number, None)
+    assert ev.seq == investigating.version + 1 and ev.from_state == ev.to_state == "investigating"
+
+
+def test_subscriptions_register_once_and_unsubscribe() -> None:
+    before = len(domain_events._subscriptions)
+    seen: list[Any] = []
+    domain_events.subscribe(seen.append, names=["work_order.test"])
+    domain_events.subscribe(seen.append, names=["work_order.test"])  # ready() twice: one subscription
+    assert len(domain_events._subscriptions) == before + 1 and domain_events.wants("work_order.test")
+    domain_events.unsubscribe(seen.append)
+    assert len(domain_events._subscriptions) == before and not domain_events.wants("work_order.test")
+    with pytest.raises(ValueError):
+        domain_events.subscribe(seen.append, phase="later")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        domain_events.subscribe(seen.append, names="work_order.test")
+    ev = domain_events.order_event(action="dispatch", order_id=1, order_number="TS1", seq=3, occurred_at=timezone.now(),
+                                   data={"a": 1})
+    assert ev.id == domain_events.order_event(action="dispatch", order_id=1, order_number="TS1", seq=3,
+                                              occurred_at=timezone.now()).id
+    with pytest.raises(TypeError):
+        ev.data["a"] = 2  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        ev.name = "x"  # type: ignore[misc]
