@@ -19,7 +19,6 @@ from griddesk.satisfaction.models import VisitRule
 from griddesk.workorders import domain_events
 from griddesk.workorders import services as wo
 from griddesk.workorders.models import WorkOrder
-
 from tests.walk import new_order
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +171,6 @@ def test_reopen_tells_the_handlers_but_not_the_reopener(reported: WorkOrder, run
 
 def test_public_opinion_order_tells_its_handlers(org: Any, run: Any) -> None:
     from griddesk.workorders.serializers import IntakeSerializer
-
     from tests.conftest import intake_payload
 
     s = IntakeSerializer(data=intake_payload(type="public_opinion", channel="media", customer=None, category=None,
@@ -207,10 +205,9 @@ def test_a_rolled_back_transition_tells_no_one(graded: WorkOrder, django_capture
     class Boom(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(Boom), transaction.atomic():
-            wo.work_order_dispatch(order=graded.number, actor=actor("specialist"))
-            raise Boom
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
+        wo.work_order_dispatch(order=graded.number, actor=actor("specialist"))
+        raise Boom
     assert callbacks == []
     assert Notification.objects.count() == 0
     assert WorkOrder.objects.get(pk=graded.pk).state == "graded"
@@ -259,7 +256,6 @@ def test_the_core_does_not_import_the_apps_built_on_it() -> None:
 
 def test_bulk_intake_publishes_each_create(org: Any, run: Any) -> None:
     from griddesk.workorders.serializers import IntakeSerializer
-
     from tests.conftest import intake_payload
 
     def data(**kw: Any) -> Any:
