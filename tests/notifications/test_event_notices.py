@@ -102,6 +102,8 @@ def test_dispatch_tells_the_lead_departments_handlers(graded: WorkOrder, run: An
     at = event_at(o, "dispatch")
     assert n.occurred_at == at and n.order_id == o.pk
     assert_words(n, o.number, "营销部", "李专责", local(at), "已定级", "已派单", local(o.deadline_at))
+    # In the inbox at once, and through the configured senders (the log sender, run inline here).
+    assert dict(n.deliveries.values_list("channel", "state")) == {"inbox": "sent", "log": "sent"}
 
 
 def test_dispatch_to_two_departments_tells_both(graded: WorkOrder, run: Any) -> None:
