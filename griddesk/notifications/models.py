@@ -16,6 +16,12 @@ class Kind(models.TextChoices):
     URGED = "urged", _("Urged")
     SUSPENDED = "suspended", _("Suspended")
     OPINION_RESULT = "opinion_result", _("Public-opinion result")
+    DISPATCHED = "dispatched", _("Dispatched to your department")
+    STATION_TASK = "station_task", _("Station task")
+    REPORT_RETURNED = "report_returned", _("Report returned")
+    VISIT_ASSIGNED = "visit_assigned", _("Return visit assigned")
+    REOPENED = "reopened", _("Order reopened")
+    OPINION_ORDER = "opinion_order", _("New public-opinion order")
 
 
 class Notification(models.Model):
@@ -30,6 +36,9 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: When what the notice tells happened (the domain event's time); null on
+    #: notices of a moment rather than an event (deadline warnings, digests).
+    occurred_at = models.DateTimeField(_("happened at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Makes each notice exist once, however often (and on however many servers)
     # the watcher runs: inserts use ON CONFLICT DO NOTHING on this column.

@@ -77,6 +77,48 @@ class Audience:
         )
 
 
+def active_users(user_ids: Iterable[int]) -> list[int]:
+    """Those of ``user_ids`` who are still active."""
+    from django.contrib.auth import get_user_model
+
+    ids = {u for u in user_ids if u is not None}
+    if not ids:
+        return []
+    return sorted(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+
+
+def staff_of(department_ids: Iterable[int], *, roles: Iterable[str] | None = None) -> list[int]:
+    """Active staff of these departments (of these roles, else all)."""
+    qs = StaffProfile.objects.filter(department_id__in=list(department_ids), user__is_active=True)
+    if roles is not None:
+        qs = qs.filter(role__in=[str(r) for r in roles])
+    return sorted(set(qs.values_list("user_id", flat=True)))
+
+
+def department_name_of(user_id: int | None) -> str:
+    """The name of a user's department ('' if none)."""
+    if user_id is None:
+        return ""
+    return StaffProfile.objects.filter(user_id=user_id).values_list("department__name", flat=True).first() or ""
+
+
+def opinion_order_handlers(order_company_path: str) -> list[int]:
+    """Who handles a public-opinion prevention (舆情防范) order: the service
+    specialists and the joint monitoring team (lead handlers of the monitoring
+    departments) whose company's subtree holds the order."""
+    from griddesk.opinion.workflow import MONITOR_DEPARTMENT_TYPES
+
+    audience = Audience()
+    monitoring = set(
+        Department.objects.filter(type__in=list(MONITOR_DEPARTMENT_TYPES)).values_list("pk", flat=True)
+    )
+    team = {
+        s.user_id for s in audience.staff
+        if s.role == Role.LEAD_HANDLER.value and s.department_id in monitoring and order_company_path.startswith(s.company_path)
+    }
+    return sorted(team | set(audience.overseers(Role.SERVICE_SPECIALIST.value, order_company_path)))
+
+
 def inbox(user_id: int) -> QuerySet[Notification]:
     """The user's notices, unread first, newest first (a burst's notices as
     their one digest)."""

@@ -9,7 +9,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "order", "kind", "title", "body", "created_at", "read", "read_at", "digest_count"]
+        fields = ["id", "order", "kind", "title", "body", "created_at", "occurred_at", "read", "read_at", "digest_count"]
         read_only_fields = fields
 
     def get_read(self, obj: Notification) -> bool:

@@ -39,6 +39,8 @@ class Notice:
     title: str
     body: str
     dedupe_key: str
+    #: When what it tells happened (shown in the inbox); None: a notice of a moment (a deadline).
+    occurred_at: datetime | None = None
 
 
 def deadline_key(deadline_at: datetime) -> str:
@@ -163,7 +165,7 @@ def notices_create(notices: Sequence[Notice]) -> list[Notification]:
             [
                 Notification(
                     recipient_id=n.recipient_id, order_id=n.order_id, kind=n.kind, title=n.title[:200], body=n.body,
-                    dedupe_key=n.dedupe_key, run_token=token,
+                    dedupe_key=n.dedupe_key, run_token=token, occurred_at=n.occurred_at,
                 )
                 for n in notices
             ],
@@ -336,9 +338,10 @@ def delivery_send(*, delivery_id: int) -> str:
 # ------------------------------------------------------------------ urging
 
 
-def notify_urged(order: WorkOrder | str) -> list[Notification]:
-    """Tell the people working the order that it was urged (催办). Call after
-    the urge commits; one notice per urge (keyed on the urge count)."""
+def notify_urged(order: WorkOrder | str, occurred_at: datetime | None = None) -> list[Notification]:
+    """Tell the people working the order that it was urged (催办). Runs after
+    the urge commits (``subscribers.on_urged``); one notice per urge (keyed on
+    the urge count)."""
     wo = order if isinstance(order, WorkOrder) else WorkOrder.objects.select_related("company").get(number=order)
     wo = WorkOrder.objects.select_related("company").get(pk=wo.pk)  # fresh urge_count
     audience = Audience()
@@ -346,19 +349,21 @@ def notify_urged(order: WorkOrder | str) -> list[Notification]:
     title, body = render(Kind.URGED, wo)
     return notices_create(
         [
-            Notice(uid, wo.pk, Kind.URGED, title, body, f"urged:{wo.number}:{wo.urge_count}:{uid}")
+            Notice(uid, wo.pk, Kind.URGED, title, body, f"urged:{wo.number}:{wo.urge_count}:{uid}", occurred_at=occurred_at)
             for uid in audience.responsible(leads, wo.company.path)
         ]
     )
 
 
-def notify_suspended(order: WorkOrder | str, approver_id: int) -> list[Notification]:
+def notify_suspended(order: WorkOrder | str, approver_id: int, occurred_at: datetime | None = None) -> list[Notification]:
     """Tell the approving manager that an order was suspended in their name
-    (one notice per suspension, keyed on the order's version)."""
+    (``subscribers.on_suspended``; one notice per suspension, keyed on the
+    order's version)."""
     wo = WorkOrder.objects.get(number=order) if isinstance(order, str) else WorkOrder.objects.get(pk=order.pk)
     reason = wo.events.filter(action="suspend").order_by("-seq").values_list("note", flat=True).first() or ""
     title, body = render(Kind.SUSPENDED, wo, reason=reason)
-    return notices_create([Notice(approver_id, wo.pk, Kind.SUSPENDED, title, body, f"suspended:{wo.number}:{wo.version}:{approver_id}")])
+    return notices_create([Notice(approver_id, wo.pk, Kind.SUSPENDED, title, body, f"suspended:{wo.number}:{wo.version}:{approver_id}",
+                                  occurred_at=occurred_at)])
 
 
 # ------------------------------------------------------------------ inbox

@@ -1,11 +1,22 @@
-"""What the core calls into this app. Kept import-free at module level so the
-core can import it late without a cycle (opinion depends on work orders)."""
+"""What this app does when the core tells it something (its domain-event
+subscriptions, registered in ``apps.OpinionConfig.ready``). Kept import-free
+at module level: it is imported while the app registry loads."""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from griddesk.workorders.domain_events import DomainEvent
 
 log = logging.getLogger(__name__)
+
+
+def on_report_confirmed(event: DomainEvent) -> None:
+    """``work_order.confirm_report`` (on commit)."""
+    if event.order_id is not None:
+        order_result_ready(event.order_id)
 
 
 def order_result_ready(order_id: int) -> None:

@@ -303,9 +303,10 @@ def _local_midnight(d: date) -> datetime:
 def clock_events(rows: list[tuple[Any, str, dict[str, Any]]], *, action: str, at: datetime) -> None:
     """Append one event per (locked, already version-bumped) order, written by
     the clock (no actor). ``rows``: (order, state, data)."""
+    from griddesk.workorders import domain_events
     from griddesk.workorders.models import WorkOrderEvent
 
-    WorkOrderEvent.objects.bulk_create(
+    written = WorkOrderEvent.objects.bulk_create(
         [
             WorkOrderEvent(
                 order_id=o.pk, seq=o.version, action=action, actor=None, actor_name=SYSTEM_ACTOR, at=at,
@@ -315,6 +316,13 @@ def clock_events(rows: list[tuple[Any, str, dict[str, Any]]], *, action: str, at
         ],
         batch_size=1000,
     )
+    if domain_events.wants(domain_events.order_event_name(action)):
+        # The rows are loaded with .only(…): the numbers in one query, not one per order.
+        from griddesk.workorders.models import WorkOrder
+
+        ids = [o.pk for o, _s, _d in rows]
+        numbers = dict(WorkOrder.objects.filter(pk__in=ids).values_list("pk", "number"))
+        domain_events.publish_recorded(written, numbers=numbers)
 
 
 def orders_mark_overdue(*, order_ids: list[int], now: datetime | None = None) -> int:
@@ -393,6 +401,29 @@ def orders_mark_stage_overdue(*, order_ids: list[int], now: datetime | None = No
 _EVENT_COLUMNS = ("order", "seq", "action", "actor", "actor_name", "at", "from_state", "to_state", "note", "data")
 
 
+def _publish_batch(events: list[tuple[Any, ...]]) -> None:
+    """The domain events of a recompute batch's ``deadline`` events (only when
+    someone subscribes: a recompute may move 100,000 deadlines)."""
+    import json
+
+    from griddesk.workorders import domain_events
+    from griddesk.workorders.models import WorkOrder
+
+    if not events or not any(domain_events.wants(domain_events.order_event_name(a)) for a in {e[2] for e in events}):
+        return
+    ids = sorted({e[0] for e in events})
+    numbers: dict[int, str] = {}
+    for i in range(0, len(ids), 1000):
+        numbers.update(WorkOrder.objects.filter(pk__in=ids[i : i + 1000]).values_list("pk", "number"))
+    domain_events.publish_many([
+        domain_events.order_event(
+            action=action, order_id=oid, order_number=numbers.get(oid, ""), seq=seq, occurred_at=at,
+            from_state=state, to_state=state, data=json.loads(data),
+        )
+        for oid, seq, action, at, state, data in events
+    ])
+
+
 def _write_batch(updates: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) -> None:
     """Save moved deadlines (id, deadline_at, provisional, overdue, policy, version)
     and append their events (order_id, seq, action, at, state, data-json).
@@ -419,6 +450,7 @@ def _write_batch(updates: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) 
             ],
             batch_size=1000,
         )
+        _publish_batch(events)
         return
     table = connection.ops.quote_name(WorkOrder._meta.db_table)
     meta = WorkOrderEvent._meta
@@ -442,6 +474,7 @@ def _write_batch(updates: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) 
         with raw.copy(f"COPY {ev_table} ({ev_cols}) FROM STDIN") as cp:
             for oid, seq, action, at, state, data in events:
                 cp.write_row((oid, seq, action, None, SYSTEM_ACTOR, at, state, state, "", data))
+    _publish_batch(events)
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 The pattern (after Saleor's order actions): lock the row, check the transition
 table and the actor's rights, write the append-only event, save the changed
-fields with a compare-and-swap on ``version``, and schedule side effects with
-``transaction.on_commit`` so nothing is sent for a change that rolled back.
+fields with a compare-and-swap on ``version``, and publish the event as a
+domain event (``domain_events``): the apps built on the core (notices, the
+public-opinion story, later webhooks) subscribe to it from their
+``AppConfig.ready()`` — this module imports none of them — and their side
+effects run on commit, so nothing is sent for a change that rolled back.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from griddesk.organisation.models import COMPANY_TYPES, Department, DepartmentTy
 from griddesk.organisation.selectors import department_company
 from griddesk.sla import stages
 
-from . import search, rules, selectors
+from . import domain_events, rules, search, selectors
 from .models import (
     ESCALATED_CHANNELS,
     ActionChoice,
@@ -411,6 +414,13 @@ def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: st
     )
 
 
+def _record(event: WorkOrderEvent) -> None:
+    """Save an order's event and publish it to the apps subscribed to it
+    (``domain_events``; in-transaction subscribers run now, the rest on commit)."""
+    event.save()
+    domain_events.publish_recorded([event])
+
+
 def _by_external_id(external_id: str) -> WorkOrder | None:
     # A bare id probe first: the full ORM fetch only for a retry that hits.
     table = connection.ops.quote_name(WorkOrder._meta.db_table)
@@ -464,10 +474,12 @@ def work_order_intake(
             # Else the number last: the counter row stays locked (until COMMIT) as briefly as possible.
             (order.number,) = reserved or _allocate_numbers(data.type, day, 1)
             rows.insert(order)
-            rows.insert(_create_event(
+            created_event = _create_event(
                 order, actor, action="create", from_state="", to_state=order.state,
-                data={"channel": order.channel, "external_id": order.external_id},
-            ))
+                data={"channel": order.channel, "external_id": order.external_id, "type": order.type},
+            )
+            rows.insert(created_event)
+            domain_events.publish_recorded([created_event])
             search.search_index_orders([order])
             _offer_phone_update(actor, data, order)
             if on_created is not None:
@@ -607,14 +619,15 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
             o.repeat_of = pending[id(o)]
         if in_batch:
             WorkOrder.objects.bulk_update(in_batch, ["repeat_of"], batch_size=500)
-        WorkOrderEvent.objects.bulk_create(
+        created_events = WorkOrderEvent.objects.bulk_create(
             [
                 _create_event(o, actor, action="create", from_state="", to_state=o.state,
-                              data={"channel": o.channel, "external_id": o.external_id, "bulk": True})
+                              data={"channel": o.channel, "external_id": o.external_id, "type": o.type, "bulk": True})
                 for _, o in orders
             ],
             batch_size=500,
         )
+        domain_events.publish_recorded(created_events)
         search.search_index_orders([o for _, o in orders])
     results.extend(BulkResult(index=i, status="created", order=o) for i, o in orders)
     return results
@@ -693,7 +706,6 @@ def _transition(
     note: str = "",
     data: dict[str, Any] | None = None,
     fields: Iterable[str] = (),
-    on_commit: Callable[[], None] | None = None,
 ) -> WorkOrder:
     from_state = State(order.state)
     try:
@@ -716,23 +728,14 @@ def _transition(
     updated = WorkOrder.objects.filter(pk=order.pk, version=previous).update(**values)
     if updated != 1:
         raise Conflict(_("The work order was changed by someone else; reload and try again."), code="stale_version")
-    _create_event(order, actor, action=action.value, from_state=from_state.value, to_state=to_state.value, note=note, data=data).save()
-    if on_commit is not None:
-        transaction.on_commit(on_commit)
+    _record(_create_event(order, actor, action=action.value, from_state=from_state.value, to_state=to_state.value, note=note, data=data))
     return order
-
-
-def _notify(order_number: str, what: str) -> Callable[[], None]:
-    def send() -> None:
-        log.info("work order %s: %s", order_number, what)
-
-    return send
 
 
 @transaction.atomic
 def work_order_forward(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
     wo = _lock(order, actor, Action.FORWARD, expected_version=expected_version)
-    return _transition(wo, actor, Action.FORWARD, note=note, on_commit=_notify(wo.number, "forwarded to specialist"))
+    return _transition(wo, actor, Action.FORWARD, note=note)
 
 
 @transaction.atomic
@@ -830,7 +833,6 @@ def work_order_dispatch(
         Action.DISPATCH,
         note=note,
         data={"lead_departments": [d.code for d in leads], "routed_by": routed_by},
-        on_commit=_notify(wo.number, "dispatched"),
     )
 
 
@@ -945,12 +947,11 @@ def work_order_confirm_report(*, order: WorkOrder | str, actor: Actor, note: str
         note=note,
         data={"report": report.pk, "on_time": bool(wo.deadline_at and now <= wo.deadline_at)},
         fields=["closed_at"],
-        on_commit=_notify(wo.number, "fed back to specialist"),
     )
     from griddesk.satisfaction.services import visit_task_open  # late: satisfaction depends on work orders
 
     visit_task_open(order=wo)  # the return-visit task (回访), due in editable working days
-    transaction.on_commit(lambda: __import__("griddesk.opinion.hooks").opinion.hooks.order_result_ready(wo.pk), robust=True)
+    # A public-opinion story records the result through its subscription to work_order.confirm_report.
     return wo
 
 
@@ -1070,7 +1071,7 @@ def _deadline_event(wo: WorkOrder, actor: Actor, data: dict[str, Any]) -> WorkOr
     wo.version = previous + 1
     if WorkOrder.objects.filter(pk=wo.pk, version=previous).update(version=wo.version) != 1:
         raise Conflict(_("The work order was changed by someone else; reload and try again."), code="stale_version")
-    _create_event(wo, actor, action="deadline", from_state=wo.state, to_state=wo.state, data=data).save()
+    _record(_create_event(wo, actor, action="deadline", from_state=wo.state, to_state=wo.state, data=data))
     return wo
 
 
@@ -1098,20 +1099,12 @@ def work_order_merge(*, order: WorkOrder | str, actor: Actor, into: str, note: s
     return _transition(wo, actor, Action.MERGE, note=note, data={"into": target.number}, fields=["merged_into", "closed_at"])
 
 
-def notify_urged(number: str) -> None:
-    # Imported late: notifications depends on work orders, not the other way round.
-    from griddesk.notifications.services import notify_urged as send
-
-    send(number)
-
-
 @transaction.atomic
 def work_order_urge(*, order: WorkOrder | str, actor: Actor, note: str = "", expected_version: int | None = None) -> WorkOrder:
     wo = _lock(order, actor, Action.URGE, expected_version=expected_version)
     wo.urge_count += 1
     return _transition(
         wo, actor, Action.URGE, target=State(wo.state), note=note, data={"urge_count": wo.urge_count}, fields=["urge_count"],
-        on_commit=lambda: notify_urged(wo.number),
     )
 
 
@@ -1217,9 +1210,11 @@ def work_order_suspend(
     wo.suspended_from = wo.state
     return _transition(
         wo, actor, Action.SUSPEND, note=reason,
-        data={"reason": reason, "approver": approved_by.get_username(), "deadline_at": wo.deadline_at.isoformat() if wo.deadline_at else None},
+        data={
+            "reason": reason, "approver": approved_by.get_username(), "approver_id": approved_by.pk,
+            "deadline_at": wo.deadline_at.isoformat() if wo.deadline_at else None,
+        },
         fields=["suspended_at", "suspended_from"],
-        on_commit=lambda: notify_suspended(wo.number, approved_by.pk),
     )
 
 
@@ -1262,12 +1257,6 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
         },
         fields=fields,
     )
-
-
-def notify_suspended(number: str, approver_id: int) -> None:
-    from griddesk.notifications.services import notify_suspended as send
-
-    send(number, approver_id)
 
 
 # ------------------------------------------------------------------ one entry point

@@ -71,5 +71,7 @@ def test_urging_over_the_api_notifies_the_lead_handlers(org, client_for, act):
     order = walk_to("dispatched")  # grade 3 → city marketing
     act("agent", order.number, "urge", note="客户第三次来电催促")
     inbox = client_for("marketing").get("/api/v1/inbox/").json()["results"]
-    assert [(n["kind"], n["order"]) for n in inbox] == [("urged", order.number)]
+    # Newest first: the urge, then the dispatch that brought the order to marketing.
+    assert [(n["kind"], n["order"]) for n in inbox] == [("urged", order.number), ("dispatched", order.number)]
+    assert inbox[0]["occurred_at"] is not None
     assert client_for("audit").get("/api/v1/inbox/").json()["results"] == []

@@ -4,7 +4,7 @@ the queue's deadline display (overdue flag, suspended, provisional, order)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -125,7 +125,20 @@ def test_inbox_notices_and_columns_in_words(order_at: Any) -> None:
     assert "调查处理中" in note.body and "investigating" not in note.body  # the state by its label
     assert "（investigating）" not in page and "(investigating)" not in page
     head = re.search(r'<table class="grid" id="inbox">.*?</thead>', page, re.S).group(0)
-    assert "通知时间" in head and "受理时间" not in head  # the column is when the notice was sent
+    # The column is when what the notice tells happened (the event; for a deadline notice, when it was raised).
+    assert "发生时间" in head and "受理时间" not in head
+
+
+def test_inbox_shows_when_the_event_happened(org: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    user = get_user_model().objects.get(username="marketing")
+    happened = datetime(2026, 3, 2, 1, 30, tzinfo=ZoneInfo("UTC"))  # 09:30 in Shanghai
+    Notification.objects.create(recipient=user, kind="dispatched", title="工单已派发至营销部", dedupe_key="event-time-1",
+                                occurred_at=happened)
+    page = login("marketing").get("/inbox/").content.decode()
+    row = re.search(r'<tr data-id=.*?</tr>', page, re.S).group(0)
+    assert "2026-03-02 09:30" in row and "派发到本部门" in row  # business time; the kind by its label
 
 
 def test_the_bell_is_an_inline_svg_icon(org: Any) -> None:
