@@ -234,3 +234,26 @@ def test_a_dense_search_is_counted_by_the_planners_estimate(corpus, client_for, 
     assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
     # count=exact still counts every match
     assert agent.get(URL, {"q": "电费", "count": "exact"}).json()["count"] == 2
+
+
+def test_a_department_seeing_few_orders_through_several_branches_sees_them_by_id(corpus, monkeypatch):
+    """The lead handler's department leads one order and created another: an
+    OR of the branches cannot use an index (PostgreSQL walked every order for a
+    search's page), so a few visible orders become an id list — the same orders."""
+    from django.contrib.auth import get_user_model
+
+    from griddesk.organisation.access import actor_for
+    from griddesk.workorders import selectors
+    from griddesk.workorders.models import WorkOrder
+
+    a, b, c, d = corpus
+    actor = actor_for(get_user_model().objects.get(username="marketing"))
+    WorkOrder.objects.filter(number=c).update(created_department=actor.department)
+    by_id = selectors.work_orders_visible_to(actor)
+    assert "EXISTS" not in str(by_id.query)
+    assert set(by_id.values_list("number", flat=True)) == {a, c}
+    monkeypatch.setattr(selectors, "VISIBLE_IDS_CAP", 1)  # more than the cap: the OR of the branches
+    by_or = selectors.work_orders_visible_to(actor)
+    assert "EXISTS" in str(by_or.query)
+    assert set(by_or.values_list("number", flat=True)) == {a, c}
+    assert set(selectors.work_order_list(actor, filters={"q": "电费"}).values_list("number", flat=True)) == {a}
