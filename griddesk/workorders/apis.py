@@ -19,8 +19,8 @@ from griddesk.common.pagination import Pagination
 from griddesk.common.validation import BoundedDateTimeField
 from griddesk.organisation.access import Actor, actor_for
 
-from . import selectors, services
 from . import search as order_search
+from . import selectors, services
 from .search import search_plan, search_summary
 from .serializers import (
     ACTION_SERIALIZERS,

@@ -246,7 +246,7 @@ def test_a_department_seeing_few_orders_through_several_branches_sees_them_by_id
     from griddesk.workorders import selectors
     from griddesk.workorders.models import WorkOrder
 
-    a, b, c, d = corpus
+    a, _b, c, _d = corpus
     actor = actor_for(get_user_model().objects.get(username="marketing"))
     WorkOrder.objects.filter(number=c).update(created_department=actor.department)
     by_id = selectors.work_orders_visible_to(actor)
