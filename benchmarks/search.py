@@ -5,8 +5,9 @@
 
 Migrates, loads ``griddesk demo --orders N`` when the database holds fewer
 orders (the demo indexes what it loads; 1M takes 10–25 min: to iterate, keep
-one server running — ``scripts/with-postgres.sh sleep 7200`` and point
-``DATABASE_URL`` at it — and the second run reuses the loaded orders), then for each role (agent: personal
+one server running — ``scripts/with-postgres.sh bash -c 'echo $DATABASE_URL
+>/tmp/pg-url; sleep 7200'``, then ``DATABASE_URL=$(cat /tmp/pg-url)`` — and the
+second run reuses the loaded orders), then for each role (agent: personal
 data, own orders; specialist: personal data, the whole company; lead handler:
 personal data, led orders; manager: no personal data, the whole company)
 requests the list API in-process (Django test client: the whole view,
