@@ -4,14 +4,17 @@
     scripts/with-postgres.sh .venv/bin/python benchmarks/search.py [--orders 1000000] [--repeat 40]
 
 Migrates, loads ``griddesk demo --orders N`` when the database holds fewer
-orders (the demo indexes what it loads), then for each role (agent: personal
+orders (the demo indexes what it loads; 1M takes 10–25 min: to iterate, keep
+one server running — ``scripts/with-postgres.sh bash -c 'echo $DATABASE_URL
+>/tmp/pg-url; sleep 7200'``, then ``DATABASE_URL=$(cat /tmp/pg-url)`` — and the
+second run reuses the loaded orders), then for each role (agent: personal
 data, own orders; specialist: personal data, the whole company; lead handler:
 personal data, led orders; manager: no personal data, the whole company)
 requests the list API in-process (Django test client: the whole view,
 serializer, access log and database time; no network) for a customer's whole
 phone, its last four digits, a customer name, and a 2- and a 4-character text
 query taken from the loaded orders. Prints p50 / p95 / max per query and role,
-the EXPLAIN ANALYZE of each query kind as the specialist, and one JSON line.
+the EXPLAIN ANALYZE of each query's page per role (which path it took), and one JSON line.
 """
 
 from __future__ import annotations
@@ -136,26 +139,30 @@ def main() -> None:
     print(f"list page of 25 (agent): {list_cost['commits_per_request']:.2f} commits, "
           f"{list_cost['wal_bytes_per_request']:,.0f} B of WAL per request", flush=True)
 
-    # Plans (as the specialist: the whole company, personal data).
-    from griddesk.organisation.access import actor_for
-    from griddesk.workorders import selectors
+    # Plans, per role: the list page's query as the API runs it (the dense
+    # path's count is the planner's estimate: no query to explain).
+    from django.core.exceptions import EmptyResultSet
 
-    actor = actor_for(get_user_model().objects.get(username="specialist"))
+    from griddesk.organisation.access import actor_for
+    from griddesk.workorders import search, selectors
+
     with open(args.explain_out, "w") as out:
         out.write(f"# benchmarks/search.py on {total:,} orders, PostgreSQL {connection.pg_version}\n")
-        for kind, q in queries.items():
-            from django.core.exceptions import EmptyResultSet
-
-            qs = selectors.work_order_list(actor, filters={"q": q})[:25]
-            try:
-                sql, params = qs.query.sql_with_params()
-            except EmptyResultSet:  # the candidate step found nothing: no second query
-                out.write(f"\n## {kind} ({q})\n(no candidates: the list query is not run)\n")
-                continue
-            with connection.cursor() as cur:
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-                plan = "\n".join(r[0] for r in cur.fetchall())
-            out.write(f"\n## {kind} ({q})\n{plan}\n")
+        for role, username in users.items():
+            actor = actor_for(get_user_model().objects.get(username=username))
+            for kind, q in queries.items():
+                p = search.search_plan(actor, q)
+                path = "dense: walk and probe" if search.search_is_dense(p) else "selective: ids first"
+                qs = selectors.work_order_list(actor, filters={"q": q})[:26]
+                try:
+                    sql, params = qs.query.sql_with_params()
+                except EmptyResultSet:  # the candidate step found nothing: no second query
+                    out.write(f"\n## {role} {kind} ({q}; {path})\n(no candidates: the list query is not run)\n")
+                    continue
+                with connection.cursor() as cur:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    plan = "\n".join(r[0] for r in cur.fetchall())
+                out.write(f"\n## {role} {kind} ({q}; {path}; estimate {search.search_estimate(p):,})\n{plan}\n")
     print(f"plans: {args.explain_out}")
     print(json.dumps({"orders": total, "queries": queries, "results": results, "list_cost": list_cost}, ensure_ascii=False))
 

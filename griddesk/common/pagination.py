@@ -7,6 +7,11 @@ cost (~120 ms of database CPU). Here the count stops at ``COUNT_CAP`` + 1 rows
 their exact count as before; longer ones report the planner's row estimate
 (PostgreSQL; never below the cap) with ``"count_exact": false``, and any page
 number may be requested (past the end the page is simply empty).
+
+A list whose caller knows the capped count would be slow — a search for a
+common character pair, whose matches are probed one order at a time — sets
+``estimate_first``: when the planner expects more than ``COUNT_CAP`` rows its
+estimate is the count straight away (``count_exact`` false), without the walk.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ def _planner_estimate(qs: QuerySet[Any]) -> int | None:
 
 class CappedCountPaginator(DjangoPaginator):
     cap: int | None = COUNT_CAP
+    #: Ask the planner before counting: above the cap its estimate is the count.
+    estimate_first = False
 
     @cached_property
     def count(self) -> int:
@@ -57,6 +64,11 @@ class CappedCountPaginator(DjangoPaginator):
         if self.cap is None:  # ?count=exact
             self.count_exact = True
             return ol.order_by().count()  # type: ignore[no-any-return]
+        if self.estimate_first:
+            estimate = _planner_estimate(ol)
+            if estimate is not None and estimate > self.cap:
+                self.count_exact = False
+                return estimate
         n = ol.order_by()[: self.cap + 1].count()
         self.count_exact = n <= self.cap
         if self.count_exact:
@@ -100,14 +112,25 @@ class ExactCountPaginator(CappedCountPaginator):
     cap = None
 
 
+class EstimateFirstPaginator(CappedCountPaginator):
+    """The planner's estimate when it expects more than the cap (see the module)."""
+
+    estimate_first = True
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     django_paginator_class: type[DjangoPaginator] = CappedCountPaginator
 
+    def __init__(self, *, estimate_first: bool = False) -> None:
+        self.estimate_first = estimate_first
+
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         if request.query_params.get("count") == "exact":
             self.django_paginator_class = ExactCountPaginator
+        elif self.estimate_first:
+            self.django_paginator_class = EstimateFirstPaginator
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:

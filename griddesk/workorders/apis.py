@@ -19,6 +19,7 @@ from griddesk.common.pagination import Pagination
 from griddesk.common.validation import BoundedDateTimeField
 from griddesk.organisation.access import Actor, actor_for
 
+from . import search as order_search
 from . import selectors, services
 from .search import search_plan, search_summary
 from .serializers import (
@@ -126,12 +127,14 @@ class WorkOrderListCreateApi(APIView):
         else:
             validated = {}  # the plain queue: skip building a 30-field serializer
         actor = _actor(request)
-        paginator = Pagination()
         # One transaction for the page's reads and its one access-log row
         # (autocommit made each query its own commit).
         with transaction.atomic():
             qs = selectors.work_order_list(actor, filters=validated)
             plan = search_plan(actor, str(validated["q"])) if validated.get("q") else None
+            # A common pair's matches are probed one order at a time: counting
+            # 10,001 of them would take seconds; the planner's estimate does not.
+            paginator = Pagination(estimate_first=plan is not None and order_search.search_is_dense(plan))
             page = paginator.paginate_queryset(qs, request, view=self)
             codes = selectors.lead_departments_by_order([o.pk for o in page])
             via = "api-search" if plan is not None and plan.personal else "api-list"

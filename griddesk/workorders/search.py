@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -201,26 +201,74 @@ def search_plan(actor: Actor, query: str) -> engine.Plan:
     )
 
 
+def _pg_condition(p: engine.Plan) -> tuple[str, list[list[str]]]:
+    """The plan as a condition on ``grams`` (PostgreSQL) and its parameters."""
+    return " OR ".join("grams @> %s::text[]" for _c in p.clauses), [list(c.tokens) for c in p.clauses]
+
+
+def search_estimate(p: engine.Plan) -> int | None:
+    """How many orders PostgreSQL's statistics say the plan's most common
+    one-token clause matches (a two-character text, a name, a phone: each a
+    single element of ``grams``): its frequency among ANALYZE's most common
+    elements times the rows; 0 when no such token is among them (rare). None
+    on SQLite. Clauses of several tokens are left out: the planner would
+    multiply their frequencies as if independent, and its default for an
+    uncommon element summed over a phone's eight clauses came to 24,740 orders
+    for a number that three orders hold."""
+    if connection.vendor != "postgresql":
+        return None
+    single = [c.tokens[0] for c in p.clauses if len(c.tokens) == 1]
+    if not single:
+        return 0
+    table = OrderSearch._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(max(e.freq), 0) * max(c.reltuples) FROM pg_stats s "
+            "CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(elem, freq) "
+            "JOIN pg_class c ON c.oid = %s::regclass "
+            "WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = 'grams' AND e.elem = ANY(%s)",
+            [table, table, single],
+        )
+        row = cur.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def search_is_dense(p: engine.Plan) -> bool:
+    """Whether the plan matches so many orders (a one-token clause more than
+    ``CANDIDATE_CAP`` by the statistics) that its list walks the queue instead
+    of fetching ids, and its count is the planner's estimate (PostgreSQL only).
+    Judging a rare query dense would walk every visible order; judging a dense
+    one selective costs the id step (then the walk): so only what the
+    statistics know for sure is dense."""
+    est = search_estimate(p)
+    return est is not None and est > CANDIDATE_CAP
+
+
 def search_filter(qs: QuerySet[WorkOrder], p: engine.Plan) -> QuerySet[WorkOrder]:
     """``qs`` narrowed to the orders matching the plan."""
     if not p.clauses:
         return qs.none()
     if connection.vendor == "postgresql":
-        cond = " OR ".join("grams @> %s::text[]" for _c in p.clauses)
-        sql = f"SELECT order_id FROM {OrderSearch._meta.db_table} WHERE {cond}"
-        params = [list(c.tokens) for c in p.clauses]
-        # Two steps: the index's matches first (at most CANDIDATE_CAP ids).
-        # As one semi-join PostgreSQL walks the queue's (deadline, id) index
-        # hoping for 25 matches and, for a phone that matches 3 orders, probes
-        # every order (benchmarks/search.py: 1.7 s at 20k orders). A query that
-        # matches more orders than the cap is common enough for that walk to
-        # end soon; it keeps the semi-join.
-        with connection.cursor() as cur:
-            cur.execute(f"{sql} LIMIT {CANDIDATE_CAP + 1}", params)
-            ids = [r[0] for r in cur.fetchall()]
-        if len(ids) <= CANDIDATE_CAP:
-            return qs.filter(pk__in=ids)
-        return qs.filter(pk__in=RawSQL(sql, params))
+        cond, params = _pg_condition(p)
+        # Selective (a phone, a name, a rare pair): the index's matches first,
+        # at most CANDIDATE_CAP ids, then the visible page by deadline. As one
+        # semi-join PostgreSQL walks the queue's (deadline, id) index hoping
+        # for 25 matches and, for a phone that matches 3 orders, probes every
+        # order (benchmarks/search.py: 1.7 s at 20k orders).
+        if not search_is_dense(p):
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT order_id FROM {OrderSearch._meta.db_table} WHERE {cond} LIMIT {CANDIDATE_CAP + 1}", params)
+                ids = [r[0] for r in cur.fetchall()]
+            if len(ids) <= CANDIDATE_CAP:
+                return qs.filter(pk__in=ids)
+        # Dense (a common pair, 13 % of the orders): fetching the matches
+        # reads most of the index's rows. Walk the visible orders in the list's
+        # order instead and probe each one's row by its key: 25 matches come
+        # after a few hundred probes (benchmarks/RESULTS.md, "Search").
+        probe = OrderSearch.objects.filter(order_id=OuterRef("pk")).filter(
+            RawSQL(cond, params, output_field=BooleanField())
+        )
+        return qs.filter(Exists(probe))
     expr = " OR ".join("(" + " AND ".join(f'"{t}"' for t in c.tokens) + ")" for c in p.clauses)
     return qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expr]))
 

@@ -181,3 +181,79 @@ def test_a_rebuild_indexes_orders_from_the_database(corpus, client_for):
     assert search_index_rebuild(batch=2) == len(corpus)
     assert _found(client_for("agent"), "接线错误") == {corpus[0]}   # the report's text, read back from the database
     assert _found(client_for("agent"), "5678") == {corpus[0], corpus[1]}
+
+
+def test_a_dense_search_walks_the_queue_and_finds_the_same_orders(corpus, client_for, monkeypatch):
+    """A common pair (PostgreSQL's statistics expect more matches than the id
+    step takes) is answered by probing each visible order in the list's order:
+    the same orders, in the same order, as the selective path and as a scan."""
+    from django.db import connection
+
+    from griddesk.workorders import search
+
+    agent = client_for("agent")
+    queries = ["电费", "偏高", "损坏", "漏电", "退补", "张三", "5678", "x9"]
+
+    def pages() -> dict[str, list[str]]:
+        return {q: [o["number"] for o in agent.get(URL, {"q": q, "page_size": 200}).json()["results"]] for q in queries}
+
+    selective = pages()
+    monkeypatch.setattr(search, "search_is_dense", lambda p: True)
+    if connection.vendor == "postgresql":
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            agent.get(URL, {"q": "电费"})
+        sql = " ".join(q["sql"] for q in ctx.captured_queries)
+        assert "EXISTS" in sql and "LIMIT 20001" not in sql  # the probe, not the id step
+    assert pages() == selective
+    assert selective["电费"] and len(selective["5678"]) == 2
+
+
+def test_a_dense_search_is_counted_by_the_planners_estimate(corpus, client_for, monkeypatch):
+    """Counting 10,001 probed matches takes seconds at 1M orders: a dense
+    search reports PostgreSQL's estimate instead (``count_exact`` false) when
+    it is above the cap, and counts exactly (capped) below it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from griddesk.common import pagination
+    from griddesk.workorders import search
+
+    agent = client_for("agent")
+    monkeypatch.setattr(search, "search_is_dense", lambda p: True)
+    body = agent.get(URL, {"q": "电费"}).json()
+    assert (body["count"], body["count_exact"]) == (2, True)  # the estimate of a small list is below the cap
+    if connection.vendor != "postgresql":
+        return  # SQLite has no estimate (and no dense path)
+    monkeypatch.setattr(pagination, "_planner_estimate", lambda qs: 130_000)
+    with CaptureQueriesContext(connection) as ctx:
+        body = agent.get(URL, {"q": "电费"}).json()
+    assert (body["count"], body["count_exact"]) == (130_000, False)
+    assert len(body["results"]) == 2 and body["next"] is None  # the page itself is exact
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    # count=exact still counts every match
+    assert agent.get(URL, {"q": "电费", "count": "exact"}).json()["count"] == 2
+
+
+def test_a_department_seeing_few_orders_through_several_branches_sees_them_by_id(corpus, monkeypatch):
+    """The lead handler's department leads one order and created another: an
+    OR of the branches cannot use an index (PostgreSQL walked every order for a
+    search's page), so a few visible orders become an id list — the same orders."""
+    from django.contrib.auth import get_user_model
+
+    from griddesk.organisation.access import actor_for
+    from griddesk.workorders import selectors
+    from griddesk.workorders.models import WorkOrder
+
+    a, _b, c, _d = corpus
+    actor = actor_for(get_user_model().objects.get(username="marketing"))
+    WorkOrder.objects.filter(number=c).update(created_department=actor.department)
+    by_id = selectors.work_orders_visible_to(actor)
+    assert "EXISTS" not in str(by_id.query)
+    assert set(by_id.values_list("number", flat=True)) == {a, c}
+    monkeypatch.setattr(selectors, "VISIBLE_IDS_CAP", 1)  # more than the cap: the OR of the branches
+    by_or = selectors.work_orders_visible_to(actor)
+    assert "EXISTS" in str(by_or.query)
+    assert set(by_or.values_list("number", flat=True)) == {a, c}
+    assert set(selectors.work_order_list(actor, filters={"q": "电费"}).values_list("number", flat=True)) == {a}
