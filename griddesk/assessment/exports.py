@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -133,7 +134,8 @@ def archive_xlsx(orders: Sequence[WorkOrder]) -> bytes:
                      d["archived_at"], a.get("on_time"), a.get("at_fault"), a.get("final_score"), d["content"]])
         for e in WorkOrderEvent.objects.filter(order=o).order_by("seq"):
             event_rows.append([o.number, e.seq, e.action, e.at.isoformat(), e.actor_name, e.from_state, e.to_state, e.note])
-    ev_header = [_("Number"), _("Seq"), _("Action"), _("At"), _("Actor"), _("From"), _("To"), _("Note")]
+    ev_header = [_("Number"), _("Seq"), pgettext("event", "Action"), _("At"), _("Actor"), pgettext("event", "From"),
+                 pgettext("event", "To"), _("Note")]
     at_header = [_("Number"), _("File name"), _("Content type"), _("Size"), "SHA-256", _("Stage"), _("Uploaded by"),
                  _("Uploaded at"), _("Taken at"), _("Latitude"), _("Longitude")]
     at_rows = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ScoringRuleSet(models.Model):
@@ -126,7 +127,7 @@ class ArchiveCorrection(models.Model):
 
 
 class RollupLevel(models.TextChoices):
-    COMPANY = "company", _("company")
+    COMPANY = "company", pgettext_lazy("rollup level", "company")
     DEPARTMENT = "department", _("lead department")
     STATION = "station", _("station")
     STAFF = "staff", _("staff")

@@ -184,7 +184,7 @@ class OpinionItem(models.Model):
     text = models.TextField(_("text"))
     author = models.CharField(_("author"), max_length=100, blank=True)
     published_at = models.DateTimeField(_("published at"))
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(pgettext_lazy("opinion item", "received at"))
     area = models.ForeignKey(
         "organisation.Department", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="opinion_items",

@@ -140,13 +140,13 @@ def workbook(q: Questionnaire, result: dict[str, Any] | None, rates: dict[str, l
     if result:
         t = tables(q, result)
         s = wb.create_sheet(_("Index")[:31])
-        s.append([_("Construct"), _("Name"), _("Index"), _("CI low"), _("CI high"), "R²", "Cronbach α", _("Composite reliability"), "AVE"])
+        s.append([_("Construct"), pgettext("construct", "Name"), _("Index"), _("CI low"), _("CI high"), "R²", "Cronbach α", _("Composite reliability"), "AVE"])
         for r in t["constructs"]:
             s.append([r["code"], r["name"], r["index"], r["ci_low"], r["ci_high"], r["r2"], r["alpha"], r["rho_c"], r["ave"]])
         s.append([])
         s.append(["GoF", t["gof"], "n", t["n"]])
         p = wb.create_sheet(_("Paths")[:31])
-        p.append([_("Path"), _("From"), _("To"), _("Coefficient"), _("CI low"), _("CI high"), "t"])
+        p.append([_("Path"), pgettext("path", "From"), pgettext("path", "To"), _("Coefficient"), _("CI low"), _("CI high"), "t"])
         for r in t["paths"]:
             p.append([r["key"], r["from"], r["to"], r["coef"], r["ci_low"], r["ci_high"], r["t"]])
         i = wb.create_sheet("IPA")

@@ -67,7 +67,7 @@ class VisitTask(models.Model):
     customer_words = models.TextField(_("customer's words"), blank=True)
     visit = models.ForeignKey(ReturnVisit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("visit task", "closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -172,7 +172,7 @@ class WorkOrder(models.Model):
     # The current stage's own limit (griddesk.sla, engines.sla.stage_after):
     # forward (95598 station), grade (specialist) or fault repair's arrival;
     # "" when no stage clock runs. Watched like the handling deadline.
-    stage = models.CharField(_("stage"), max_length=20, blank=True, default="", db_default="")
+    stage = models.CharField(pgettext_lazy("current stage", "stage"), max_length=20, blank=True, default="", db_default="")
     stage_policy = models.CharField(_("stage SLA policy"), max_length=64, blank=True, default="", db_default="")
     stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
     stage_deadline_at = models.DateTimeField(_("stage deadline"), null=True, blank=True)

@@ -86,3 +86,19 @@ def test_rates_sheet_names_its_grouping_not_a_person(org):
     book = load_workbook(io.BytesIO(r.content))
     firsts = [row[0] for ws in book.worksheets for row in ws.iter_rows(values_only=True) if row and row[0]]
     assert "维度" in firsts and "经办人" not in firsts, firsts[:8]
+
+
+def test_visit_page_asks_whether_the_problem_is_solved_in_its_own_words(org):
+    """“Problem solved”, “Investigation report”, “Record”, “Return visits”: each
+    catalogue translated them its own way and another app's words won here
+    (问题已解决, 调查处理报告 vs 调查报告, 录入, 回访记录)."""
+    order = walk_to("fed_back", customer={"account_no": "7712340002", "name": "李四", "phone": "13812341235", "category": "residential"})
+    task = VisitTask.objects.get(order=order, state="open")
+    c = web("specialist")
+    body = c.get(reverse("satisfaction:visit", args=[task.pk])).content.decode()
+    assert re.search(r'<label for="v-solved">问题是否解决</label>', body), body
+    assert "问题已解决" not in body
+    assert "<h2>调查报告</h2>" in body and "<h2>登记</h2>" in body and "录入" not in body
+    assert "← 回访</a>" in body
+    listing = c.get(reverse("satisfaction:visits")).content.decode()
+    assert "<h1>回访</h1>" in listing and "回访记录" not in listing
