@@ -44,7 +44,8 @@ def screens(transactional_db):
     connections.close_all()
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        common = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+        # reduced motion: the charts draw at once, so a screenshot shows them whole
+        common = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "reduced_motion": "reduce"}
         contexts = [
             browser.new_context(viewport={"width": 1360, "height": 1000}, **common),
             browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, **common),

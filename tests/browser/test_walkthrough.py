@@ -67,7 +67,8 @@ def browser_page(transactional_db):
     connections.close_all()
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 1000})
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 1000},
+                                      reduced_motion="reduce")  # charts draw at once: screenshots show them whole
         context.set_default_timeout(15_000)
         # Every page must work under the Content-Security-Policy: a blocked
         # script, style or frame (or a Permissions-Policy the browser doesn't
