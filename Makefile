@@ -34,6 +34,7 @@ browser-deps:
 
 test-engines: install
 	$(BIN)/mypy griddesk/engines
+	$(BIN)/lint-imports
 	$(PYTEST) tests/engines -p no:django --noconftest
 
 test-sqlite: install
