@@ -355,3 +355,16 @@ def suggestion_reasons(codes: list[str] | None) -> list[str]:
         else:
             out.append(reason)
     return out
+
+
+def approximate_count(n: int) -> str:
+    """An estimated count in words, to three significant figures: "about
+    132,000 orders", in Chinese by ten thousands (约 13.2 万张工单)."""
+    from django.utils.translation import get_language, gettext
+
+    shown = round(n, -max(0, len(str(abs(n))) - 3)) if n else 0
+    if (get_language() or "").lower().startswith("zh") and shown >= 10_000:
+        figure = f"{shown / 10_000:g} 万"
+    else:
+        figure = f"{shown:,}"
+    return gettext("about %(n)s orders") % {"n": figure}
