@@ -97,11 +97,13 @@ def main() -> None:
         with open(args.explain_out, "w") as out:
             out.write(f"# benchmarks/search_web.py on {total:,} orders: the specialist's queue walk for {args.q} "
                       f"(dense: {search.search_is_dense(p)}, estimate {search.search_estimate(p):,})\n")
-            for name, seg in zip(("running", "suspended", "rest"), selectors._queue_segments(listed), strict=True):
-                sql, sp = seg.values_list("pk", flat=True)[:26].query.sql_with_params()
-                with connection.cursor() as cur:
-                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, sp)
-                    out.write(f"\n## segment {name}\n" + "\n".join(r[0] for r in cur.fetchall()) + "\n")
+            segments = selectors._queue_segments(listed)
+            for name, (parts, ordering) in zip(("running", "suspended", "rest"), segments, strict=True):
+                for i, part in enumerate(parts):
+                    sql, sp = part.order_by(*ordering).values_list("pk", "deadline_at", "received_at")[:26].query.sql_with_params()
+                    with connection.cursor() as cur:
+                        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, sp)
+                        out.write(f"\n## segment {name}, part {i + 1} of {len(parts)}\n" + "\n".join(r[0] for r in cur.fetchall()) + "\n")
         print(f"plans: {args.explain_out}")
     print(json.dumps({"orders": total, "code": ROOT, "results": results}, ensure_ascii=False))
 
