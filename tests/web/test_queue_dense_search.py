@@ -74,7 +74,7 @@ def test_the_walk_gives_the_sorted_queue_page_by_page(orders, web, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 5)
     sorted_pages = [_rows(specialist.get("/", {"q": "表箱", "page": n}).content.decode()) for n in (1, 2, 3)]
     wanted = orders[:12]
-    assert sorted(sum(sorted_pages, [])) == sorted(wanted) and [len(p) for p in sorted_pages] == [5, 5, 2]
+    assert sorted(n for p in sorted_pages for n in p) == sorted(wanted) and [len(p) for p in sorted_pages] == [5, 5, 2]
     # open-first: the overdue order, then the tie at 5 hours (newest receipt first), …
     assert sorted_pages[0][:4] == [orders[3], orders[0], orders[2], orders[1]]
     _force_dense(monkeypatch)
@@ -92,7 +92,7 @@ def test_the_walk_is_the_plain_sort_for_every_page_size(orders, monkeypatch):
     everything = [o.number for o in selectors.queue_order(listed)]
     assert len(everything) == 12
     for limit in (1, 3, 5, 13):
-        for offset in range(0, 14):
+        for offset in range(14):
             walked = [o.number for o in selectors.queue_walk(listed, offset=offset, limit=limit)]
             assert walked == everything[offset:offset + limit], (offset, limit)
 
