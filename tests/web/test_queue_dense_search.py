@@ -133,3 +133,20 @@ def test_a_dense_search_with_more_pages_says_which_page_without_a_total(orders, 
 def test_a_term_the_statistics_do_not_call_dense_is_counted_exactly(orders, web):
     page = web("specialist").get("/", {"q": "电费"}).content.decode()
     assert "共 2 张工单" in page and _rows(page) == [orders[12], orders[13]]
+
+
+def test_an_estimate_in_words_to_three_figures():
+    from django.utils import translation
+
+    from griddesk.web.presenters import approximate_count
+
+    figures = (10_001, 19_521, 132_697, 1_324_567, 13_245_678, 123_456_789)
+    with translation.override("zh-hans"):
+        assert [approximate_count(n) for n in figures] == [
+            "约 1 万张工单", "约 1.95 万张工单", "约 13.3 万张工单", "约 132 万张工单", "约 1320 万张工单", "约 1.23 亿张工单",
+        ]
+    with translation.override("en"):
+        assert [approximate_count(n) for n in figures] == [
+            "about 10,000 orders", "about 19,500 orders", "about 133,000 orders", "about 1,320,000 orders",
+            "about 13,200,000 orders", "about 123,000,000 orders",
+        ]
