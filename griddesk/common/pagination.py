@@ -118,6 +118,26 @@ class EstimateFirstPaginator(CappedCountPaginator):
     estimate_first = True
 
 
+class WalkedPaginator(EstimateFirstPaginator):
+    """Estimate first, and each page's rows from ``rows(offset, limit)``
+    instead of slicing ``object_list`` (which is then only counted): for an
+    order no index serves as one walk, such as the web queue's open-first
+    order (``selectors.queue_walk``). One row more than the page is asked
+    for: whether a next page exists is known even when the count is an estimate."""
+
+    def __init__(self, object_list: Any, per_page: int, *, rows: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.rows = rows
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        got = list(self.rows((number - 1) * self.per_page, self.per_page + 1))
+        page = self._get_page(got[: self.per_page], number, self)
+        more = len(got) > self.per_page
+        page.has_next = lambda: more  # type: ignore[method-assign]
+        return page
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500

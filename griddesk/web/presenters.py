@@ -355,3 +355,20 @@ def suggestion_reasons(codes: list[str] | None) -> list[str]:
         else:
             out.append(reason)
     return out
+
+
+def approximate_count(n: int) -> str:
+    """An estimated count in words, to three significant figures: "about
+    132,000 orders", in Chinese by ten thousands or hundred millions
+    (约 13.2 万张工单, 约 1.2 亿张工单)."""
+    from django.utils.translation import get_language, gettext
+
+    shown = round(n, -max(0, len(str(abs(n))) - 3)) if n else 0
+    chinese = (get_language() or "").lower().startswith("zh")
+    if chinese and shown >= 100_000_000:
+        figure = f"{shown / 100_000_000:g} 亿"
+    elif chinese and shown >= 10_000:
+        figure = f"{shown / 10_000:g} 万"
+    else:
+        figure = f"{shown:,}"
+    return gettext("about %(n)s orders") % {"n": figure}

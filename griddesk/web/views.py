@@ -22,6 +22,7 @@ from griddesk.attachments import services as attachment_services
 from griddesk.attachments.inspection import ACCEPT
 from griddesk.attachments.models import Kind, Stage
 from griddesk.common.errors import InvalidInput, ServiceError
+from griddesk.common.pagination import WalkedPaginator
 from griddesk.customers import selectors as customer_selectors
 from griddesk.customers.models import CustomerCategory
 from griddesk.customers.services import pii_access_log
@@ -67,11 +68,22 @@ def _render_queue(
     actor = _actor(request)
     form = QueueFilterForm(params or None)
     filters = form.filters()
-    qs = selectors.work_order_list(actor, filters=filters)
-    qs = selectors.queue_order(qs.select_related("category__parent").prefetch_related("lead_assignments__department"))
+    listed = selectors.work_order_list(actor, filters=filters)
+    listed = listed.select_related("category__parent").prefetch_related("lead_assignments__department")
+    qs = selectors.queue_order(listed)
     plan = search.search_plan(actor, str(filters["q"])) if filters.get("q") else None
+    paginator: Paginator
+    if plan is not None and search.search_is_dense(plan):
+        # A common pair (PostgreSQL only): sorting its 130,000 matches in the
+        # queue's order and counting them took 12.8 s at 1M orders. The page
+        # walks the queue's order by index instead, the count is the planner's estimate.
+        paginator = WalkedPaginator(
+            qs, PAGE_SIZE, rows=lambda offset, limit: selectors.queue_walk(listed, offset=offset, limit=limit)
+        )
+    else:
+        paginator = Paginator(qs, PAGE_SIZE)
     with transaction.atomic():  # the page and the log of a personal-data search commit together
-        page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+        page = paginator.get_page(params.get("page"))
         if plan is not None and plan.personal:
             pii_access_log(
                 user=request.user, via="web-search", always=True,
@@ -93,6 +105,10 @@ def _render_queue(
         {
             "form": form, "page": page, "query": query.urlencode(), "can_intake": _can_intake(actor), "actor": actor,
             "search": search.search_summary(plan, actor) if plan is not None else None, "todo": todo,
+            # A dense search's count is the planner's estimate: said as such (约 13.2 万张工单).
+            "count_estimate": (
+                presenters.approximate_count(paginator.count) if getattr(paginator, "count_exact", True) is False else None
+            ),
             # 保存的筛选: the user's own, after the 待我处理 chip; the current filter, canonical, to save.
             "saved_filters": list(web_selectors.queue_filters_of(request.user)),
             "saved_query": saved_query, "save_errors": save_errors or [], "save_name": save_name,
