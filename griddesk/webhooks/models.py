@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Subscription(models.Model):
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(_("endpoint URL"), max_length=500)
     #: Public event types (``event_types.EVENT_TYPES``) this endpoint wants.
     events = models.JSONField(_("event types"), default=list)
     active = models.BooleanField(_("active"), default=True)
@@ -97,7 +97,7 @@ class Attempt(models.Model):
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), default=0)
     response_excerpt = models.CharField(_("response excerpt"), max_length=500, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    outcome = models.CharField(_("attempt outcome"), max_length=12, choices=Outcome.choices)
 
     class Meta:
         verbose_name = _("webhook delivery attempt")

@@ -68,7 +68,7 @@ def parse(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise Refused("bad_url", _("Enter a valid URL.")) from None
+        raise Refused("bad_url", _("Enter a valid webhook URL.")) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise Refused("bad_scheme", _("Only http and https URLs can receive webhooks."))
