@@ -109,6 +109,7 @@ def subscription_create(
         include_personal_data=bool(include_personal_data), secret=secret,
         created_by=actor.user if getattr(actor.user, "pk", None) else None,
     )
+    selectors.forget_subscriptions()
     return sub, secret
 
 
@@ -137,6 +138,7 @@ def subscription_update(*, actor: Actor, subscription_id: int, **changes: Any) -
         if sub.active:
             sub.disabled_reason = ""
     sub.save()
+    selectors.forget_subscriptions()
     return sub
 
 
@@ -144,6 +146,7 @@ def subscription_update(*, actor: Actor, subscription_id: int, **changes: Any) -
 def subscription_delete(*, actor: Actor, subscription_id: int) -> None:
     require_admin(actor)
     _get(subscription_id, lock=True).delete()
+    selectors.forget_subscriptions()
 
 
 # ------------------------------------------------------------------ the outbox
@@ -301,6 +304,7 @@ def _record(delivery_id: int, sub_id: int, number: int, started: datetime, statu
             outcome = Attempt.Outcome.GONE
             d.state = Delivery.State.CANCELLED
             Subscription.objects.filter(pk=sub_id).update(active=False, disabled_reason="gone", updated_at=now)
+            selectors.forget_subscriptions()
             Delivery.objects.filter(subscription_id=sub_id, state=Delivery.State.PENDING).exclude(pk=d.pk).update(
                 state=Delivery.State.CANCELLED
             )

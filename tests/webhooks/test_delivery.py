@@ -264,3 +264,33 @@ def test_delivery_time_ssrf_check_refuses_an_address_no_longer_allowed(settings:
     assert receiver.got == []
     a = Attempt.objects.get()
     assert a.status is None and "refused_address" in a.error and a.outcome == "retry"
+
+
+def test_a_bulk_intake_reads_the_subscriptions_once_and_delivers_every_order(
+    receiver: Any, subscribe: Any, client_for: Any, committed: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import intake_payload
+
+    subscribe(receiver.url, ["work_order.created"])
+    items = [intake_payload() for _ in range(20)]
+    with CaptureQueriesContext(connection) as q:
+        r = committed(client_for("agent").post, "/api/v1/work-orders/bulk/", {"orders": items}, format="json")
+    assert r.status_code in (200, 201, 207), r.content
+    reads = [x for x in q.captured_queries if 'FROM "webhooks_subscription"' in x["sql"]
+             and "webhooks_delivery" not in x["sql"] and x["sql"].lstrip().upper().startswith("SELECT")]
+    # one read for the outbox writer of the whole batch, one per delivery attempt
+    assert len(reads) == 1 + 20, [x["sql"] for x in reads]
+    assert sorted(b["data"]["external_id"] for b in receiver.bodies()) == sorted(i["external_id"] for i in items)
+
+
+def test_a_change_to_a_subscription_is_seen_in_the_same_transaction(receiver: Any, subscribe: Any, make_order: Any,
+                                                                    client_for: Any, committed: Any) -> None:
+    sub_id, _ = subscribe(receiver.url, ["work_order.created"])
+    with transaction.atomic():
+        committed(make_order)  # reads (and keeps) the subscriptions for this transaction
+        client_for("admin").patch(f"/api/v1/webhooks/{sub_id}/", {"active": False}, format="json")
+        committed(make_order)
+    assert Delivery.objects.count() == 1
