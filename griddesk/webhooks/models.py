@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Subscription(models.Model):
-    url = models.URLField(_("endpoint URL"), max_length=500)
+    url = models.CharField(_("endpoint URL"), max_length=500)  # checked by services.clean_url
     #: Public event types (``event_types.EVENT_TYPES``) this endpoint wants.
     events = models.JSONField(_("event types"), default=list)
     active = models.BooleanField(_("active"), default=True)

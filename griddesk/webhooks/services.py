@@ -220,7 +220,7 @@ def _schedule_retry(delivery_id: int, at: datetime) -> None:
     from django_q.models import Schedule
     from django_q.tasks import schedule
 
-    schedule(DELIVER_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=at, name=f"webhook-retry-{delivery_id}-{at.timestamp():.0f}")
+    schedule(DELIVER_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=at)
 
 
 def retry_wait(attempts: int, *, rand: random.Random | None = None) -> timedelta:

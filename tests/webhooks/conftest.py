@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from griddesk.webhooks import event_types
+
+ALL = [e.type for e in event_types.EVENT_TYPES]
+
 
 @dataclass
 class Received:
@@ -77,3 +81,26 @@ def receiver() -> Iterator[Receiver]:
 def webhook_settings(settings: Any) -> None:
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
     settings.GRIDDESK_WEBHOOK_ALLOWED_HOSTS = "127.0.0.1"
+
+
+@pytest.fixture
+def subscribe(client_for: Any):
+    def make(url: str, events: list[str] | None = None, **extra: Any) -> tuple[int, str]:
+        r = client_for("admin").post("/api/v1/webhooks/", {"url": url, "events": events or ALL, **extra}, format="json")
+        assert r.status_code == 201, r.content
+        body = r.json()
+        assert body["secret"].startswith("whsec_")
+        return body["id"], body["secret"]
+
+    return make
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any):
+    """Run ``fn`` as if its transaction committed (the on-commit queueing runs)."""
+
+    def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run

@@ -13,34 +13,9 @@ from django_q.models import Schedule
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from griddesk.notifications.models import Kind, Notification
-from griddesk.webhooks import event_types, services
+from griddesk.webhooks import services
 from griddesk.webhooks.models import Attempt, Delivery, Subscription
 from tests.walk import PATH
-
-ALL = [e.type for e in event_types.EVENT_TYPES]
-
-
-@pytest.fixture
-def subscribe(client_for: Any):
-    def make(url: str, events: list[str] | None = None, **extra: Any) -> tuple[int, str]:
-        r = client_for("admin").post("/api/v1/webhooks/", {"url": url, "events": events or ALL, **extra}, format="json")
-        assert r.status_code == 201, r.content
-        body = r.json()
-        assert body["secret"].startswith("whsec_")
-        return body["id"], body["secret"]
-
-    return make
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Any):
-    """Run ``fn`` as if its transaction committed (the on-commit queueing runs)."""
-
-    def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
 
 
 def verify(secret: str, got: Any) -> dict[str, Any]:
