@@ -269,3 +269,51 @@ def test_a_change_to_a_subscription_is_seen_in_the_same_transaction(receiver: An
         client_for("admin").patch(f"/api/v1/webhooks/{sub_id}/", {"active": False}, format="json")
         committed(make_order)
     assert Delivery.objects.count() == 1
+
+
+def test_the_other_event_types_arrive_too(receiver: Any, subscribe: Any, committed: Any) -> None:
+    """Stations, returned reports, urging, suspension, the clock, invalid and merged orders."""
+    from griddesk.organisation.access import actor_for
+    from griddesk.sla.services import orders_mark_overdue
+    from griddesk.workorders import services as wo
+    from griddesk.workorders.models import WorkOrder
+    from tests.walk import new_order
+
+    def actor(username: str) -> Any:
+        from django.contrib.auth import get_user_model
+
+        return actor_for(get_user_model().objects.get(username=username))
+
+    _, secret = subscribe(receiver.url)
+    n = committed(new_order).number
+    committed(wo.work_order_forward, order=n, actor=actor("agent"))
+    committed(wo.work_order_grade, order=n, actor=actor("specialist"), grade=3, complexity="ordinary")
+    committed(wo.work_order_dispatch, order=n, actor=actor("specialist"))
+    committed(wo.work_order_accept, order=n, actor=actor("marketing"))
+    committed(wo.work_order_assign_station, order=n, actor=actor("marketing"), stations=["east-ps-1"], note="请核对电表读数")
+    committed(wo.work_order_station_findings, order=n, actor=actor("station"), findings="电表读数正常")
+    committed(wo.work_order_submit_report, order=n, actor=actor("marketing"), findings="核实", responsibility="无责",
+              rectification="解释", company_at_fault=False)
+    committed(wo.work_order_return_report, order=n, actor=actor("manager"), note="缺少现场照片")
+    committed(wo.work_order_urge, order=n, actor=actor("agent"), note="客户来电催促")
+    committed(wo.work_order_suspend, order=n, actor=actor("marketing"), reason="等待客户提供材料", approver="manager")
+    committed(wo.work_order_resume, order=n, actor=actor("marketing"))
+    o = WorkOrder.objects.get(number=n)
+    assert o.deadline_at is not None
+    committed(orders_mark_overdue, order_ids=[o.pk], now=o.deadline_at + timedelta(minutes=1))
+    committed(wo.work_order_invalidate, order=committed(new_order).number, actor=actor("agent"), reason="重复来电")
+    into = committed(new_order).number
+    committed(wo.work_order_merge, order=committed(new_order).number, actor=actor("agent"), into=into)
+
+    got = {r.json["type"] for r in receiver.got}
+    assert {
+        "work_order.station_assigned", "work_order.station_findings_recorded", "work_order.report_returned",
+        "work_order.urged", "work_order.suspended", "work_order.resumed", "work_order.overdue",
+        "work_order.invalidated", "work_order.merged",
+    } <= got
+    for r in receiver.got:
+        verify(secret, r)
+    suspended = next(r.json["data"] for r in receiver.got if r.json["type"] == "work_order.suspended")
+    assert "approver" not in suspended["fields"] and "reason" not in suspended["fields"]
+    merged = next(r.json["data"] for r in receiver.got if r.json["type"] == "work_order.merged")
+    assert merged["fields"]["into"] == into and merged["state"] == "merged"
