@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import translation
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +15,10 @@ from griddesk.organisation.access import actor_for
 
 from . import event_types, selectors, services
 from .serializers import (
+    DeliverySerializer,
     EventTypeSerializer,
+    ReplayedSerializer,
+    ReplayRangeSerializer,
     SubscriptionCreatedSerializer,
     SubscriptionInSerializer,
     SubscriptionPatchSerializer,
@@ -77,3 +80,34 @@ class EventTypesApi(APIView):
                 en = str(e.description)
             out.append({"type": e.type, "description_zh": zh, "description_en": en})
         return Response(EventTypeSerializer(out, many=True).data)
+
+
+class DeliveriesApi(generics.ListAPIView):
+    """The subscription's delivery log, newest first, with each attempt. Administrators only."""
+
+    serializer_class = DeliverySerializer
+
+    def get_queryset(self) -> Any:
+        services.require_admin(actor_for(self.request.user))
+        services._get(self.kwargs["pk"])
+        return selectors.deliveries(self.kwargs["pk"])
+
+
+class DeliveryReplayApi(APIView):
+    @extend_schema(request=None, responses=DeliverySerializer,
+                   description="Administrators only. Sends a finished delivery again (same body and webhook-id).")
+    def post(self, request: Request, pk: int, delivery_id: int) -> Response:
+        d = services.delivery_replay(actor=actor_for(request.user), subscription_id=pk, delivery_id=delivery_id)
+        return Response(DeliverySerializer(selectors.deliveries(pk).get(pk=d.pk)).data)
+
+
+class ReplayRangeApi(APIView):
+    @extend_schema(request=ReplayRangeSerializer, responses=ReplayedSerializer,
+                   description="Administrators only. Sends again the finished deliveries written in [since, until).")
+    def post(self, request: Request, pk: int) -> Response:
+        actor = actor_for(request.user)
+        services.require_admin(actor)
+        s = ReplayRangeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        n = services.deliveries_replay(actor=actor, subscription_id=pk, **s.validated_data)
+        return Response({"replayed": n})

@@ -55,6 +55,10 @@ class Delivery(models.Model):
     payload = models.JSONField(_("payload"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    #: ``attempts`` when the current round began: a replay starts a new round of
+    #: the retry schedule (the attempt log keeps counting).
+    round_start = models.PositiveIntegerField(_("attempts before this round"), default=0)
+    replayed_at = models.DateTimeField(_("replayed at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     #: Set when a task is queued for the next attempt; the sweeper re-queues
     #: a due row whose task was queued long ago and never ran.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import Subscription
+from griddesk.common.validation import BoundedDateTimeField
+
+from .models import Attempt, Delivery, Subscription
 
 
 class SubscriptionInSerializer(serializers.Serializer):
@@ -43,3 +45,30 @@ class EventTypeSerializer(serializers.Serializer):
     type = serializers.CharField()
     description_zh = serializers.CharField()
     description_en = serializers.CharField()
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attempt
+        fields = ["number", "started_at", "status", "latency_ms", "response_excerpt", "error", "outcome"]
+        read_only_fields = fields
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    webhook_id = serializers.CharField(read_only=True)
+    attempt_log = AttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "webhook_id", "event_id", "event_type", "order_number", "state", "attempts", "last_status",
+                  "next_attempt_at", "created_at", "delivered_at", "replayed_at", "payload", "attempt_log"]
+        read_only_fields = fields
+
+
+class ReplayRangeSerializer(serializers.Serializer):
+    since = BoundedDateTimeField()
+    until = BoundedDateTimeField()
+
+
+class ReplayedSerializer(serializers.Serializer):
+    replayed = serializers.IntegerField()

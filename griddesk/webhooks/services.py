@@ -24,11 +24,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
-from griddesk.common.errors import Forbidden, InvalidInput, NotFound
+from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from griddesk.organisation.access import Actor
 from griddesk.workorders.domain_events import DomainEvent
 
@@ -285,11 +286,11 @@ def delivery_attempt(*, delivery_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 — any failure to get an answer is retried
         error = f"{type(exc).__name__}: {exc}"
         latency = int((timezone.now() - started).total_seconds() * 1000)
-    return _record(d.pk, sub.pk, d.attempts, started, status, latency, excerpt, error[:500])
+    return _record(d.pk, sub.pk, d.attempts, d.attempts - d.round_start, started, status, latency, excerpt, error[:500])
 
 
-def _record(delivery_id: int, sub_id: int, number: int, started: datetime, status: int | None, latency: int,
-            excerpt: str, error: str) -> str:
+def _record(delivery_id: int, sub_id: int, number: int, in_round: int, started: datetime, status: int | None,
+            latency: int, excerpt: str, error: str) -> str:
     now = timezone.now()
     retry_at: datetime | None = None
     dead = False
@@ -308,13 +309,13 @@ def _record(delivery_id: int, sub_id: int, number: int, started: datetime, statu
             Delivery.objects.filter(subscription_id=sub_id, state=Delivery.State.PENDING).exclude(pk=d.pk).update(
                 state=Delivery.State.CANCELLED
             )
-        elif number >= MAX_ATTEMPTS:
+        elif in_round >= MAX_ATTEMPTS:
             outcome = Attempt.Outcome.DEAD
             d.state = Delivery.State.DEAD
             dead = True
         else:
             outcome = Attempt.Outcome.RETRY
-            retry_at = now + retry_wait(number)
+            retry_at = now + retry_wait(in_round)
             d.next_attempt_at = d.queued_at = retry_at
         d.save(update_fields=["leased_until", "last_status", "state", "delivered_at", "next_attempt_at", "queued_at"])
         Attempt.objects.create(delivery=d, number=number, started_at=started, status=status, latency_ms=latency,
@@ -344,6 +345,59 @@ def sweep(*, now: datetime | None = None) -> int:
         Delivery.objects.filter(pk__in=rows).update(queued_at=now)
         transaction.on_commit(lambda: queue(rows), robust=True)
     return len(rows)
+
+
+# ------------------------------------------------------------------ replay
+
+#: At most this many deliveries are replayed by one request for a time range.
+REPLAY_MAX = 10_000
+_REPLAYABLE = (Delivery.State.DELIVERED, Delivery.State.DEAD, Delivery.State.CANCELLED)
+
+
+def _active(subscription_id: int) -> Subscription:
+    sub = _get(subscription_id, lock=True)
+    if not sub.active:
+        raise Conflict(_("This subscription is disabled; enable it before replaying."), code="subscription_inactive")
+    return sub
+
+
+def _replay(qs: Any, now: datetime) -> list[int]:
+    ids = list(qs.values_list("pk", flat=True)[:REPLAY_MAX])
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(
+            state=Delivery.State.PENDING, round_start=F("attempts"), next_attempt_at=now, queued_at=now,
+            leased_until=None, replayed_at=now,
+        )
+        transaction.on_commit(lambda: queue(ids), robust=True)
+    return ids
+
+
+@transaction.atomic
+def delivery_replay(*, actor: Actor, subscription_id: int, delivery_id: int) -> Delivery:
+    """Send one delivery again (same body, same ``webhook-id``), with a new round of retries."""
+    require_admin(actor)
+    _active(subscription_id)
+    d = Delivery.objects.select_for_update().filter(pk=delivery_id, subscription_id=subscription_id).first()
+    if d is None:
+        raise NotFound(_("No such delivery of this subscription."))
+    if d.state == Delivery.State.PENDING:
+        raise Conflict(_("This delivery is still being attempted."), code="delivery_pending")
+    _replay(Delivery.objects.filter(pk=d.pk), timezone.now())
+    d.refresh_from_db()
+    return d
+
+
+@transaction.atomic
+def deliveries_replay(*, actor: Actor, subscription_id: int, since: datetime, until: datetime) -> int:
+    """Send again every finished delivery of the subscription whose event was
+    written in [since, until). Returns how many (at most ``REPLAY_MAX``)."""
+    require_admin(actor)
+    if until <= since:
+        raise InvalidInput(_("The end of the time range must be after its start."), code="bad_range", field="until")
+    _active(subscription_id)
+    qs = Delivery.objects.filter(subscription_id=subscription_id, state__in=_REPLAYABLE, created_at__gte=since,
+                                 created_at__lt=until).order_by("pk")
+    return len(_replay(qs, timezone.now()))
 
 
 # ------------------------------------------------------------------ dead letters
