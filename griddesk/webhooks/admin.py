@@ -22,7 +22,7 @@ class ReadOnly(admin.ModelAdmin):
 class SubscriptionAdmin(ReadOnly):
     list_display = ("id", "url", "active", "disabled_reason", "include_personal_data", "description", "created_at")
     list_filter = ("active",)
-    exclude = ("secret",)
+    exclude = ("secret", "previous_secret")
 
 
 class AttemptInline(admin.TabularInline):

@@ -19,6 +19,7 @@ from .serializers import (
     EventTypeSerializer,
     ReplayedSerializer,
     ReplayRangeSerializer,
+    RotateSecretSerializer,
     SubscriptionCreatedSerializer,
     SubscriptionInSerializer,
     SubscriptionPatchSerializer,
@@ -111,3 +112,20 @@ class ReplayRangeApi(APIView):
         s.is_valid(raise_exception=True)
         n = services.deliveries_replay(actor=actor, subscription_id=pk, **s.validated_data)
         return Response({"replayed": n})
+
+
+class RotateSecretApi(APIView):
+    @extend_schema(
+        request=RotateSecretSerializer, responses=SubscriptionCreatedSerializer,
+        description="Administrators only. A new secret, shown this once; the old one keeps signing beside it for "
+        "overlap_hours (default 24, 0–168).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        actor = actor_for(request.user)
+        services.require_admin(actor)
+        s = RotateSecretSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        sub, secret = services.subscription_rotate_secret(actor=actor, subscription_id=pk, **s.validated_data)
+        data: dict[str, Any] = dict(SubscriptionSerializer(sub).data)
+        data["secret"] = secret
+        return Response(data)

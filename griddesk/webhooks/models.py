@@ -16,6 +16,9 @@ class Subscription(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     #: ``whsec_`` + base64; shown once when created, never again.
     secret = models.CharField(_("secret"), max_length=100)
+    #: After a rotation the old secret still signs (beside the new one) until ``previous_secret_until``.
+    previous_secret = models.CharField(_("previous secret"), max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(_("previous secret valid until"), null=True, blank=True)
     include_personal_data = models.BooleanField(_("include personal data"), default=False)
     #: Why it was switched off by GridDesk ("gone": the endpoint answered 410).
     disabled_reason = models.CharField(_("disabled because"), max_length=20, blank=True)

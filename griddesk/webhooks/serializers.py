@@ -29,7 +29,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Subscription
         fields = ["id", "url", "events", "active", "description", "include_personal_data", "disabled_reason",
-                  "created_at", "updated_at"]
+                  "previous_secret_until", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -72,3 +72,7 @@ class ReplayRangeSerializer(serializers.Serializer):
 
 class ReplayedSerializer(serializers.Serializer):
     replayed = serializers.IntegerField()
+
+
+class RotateSecretSerializer(serializers.Serializer):
+    overlap_hours = serializers.IntegerField(required=False, default=24, min_value=0, max_value=168)

@@ -143,6 +143,28 @@ def subscription_update(*, actor: Actor, subscription_id: int, **changes: Any) -
     return sub
 
 
+#: The longest overlap of a rotation (the old secret still signs meanwhile).
+MAX_OVERLAP_HOURS = 168
+
+
+@transaction.atomic
+def subscription_rotate_secret(*, actor: Actor, subscription_id: int, overlap_hours: int = 24) -> tuple[Subscription, str]:
+    """A new secret (returned this once); the old one keeps signing beside it
+    for ``overlap_hours`` so the receiver can switch without losing events."""
+    require_admin(actor)
+    if not isinstance(overlap_hours, int) or isinstance(overlap_hours, bool) or not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+        raise InvalidInput(_("The overlap must be between 0 and %(max)s hours.") % {"max": MAX_OVERLAP_HOURS},
+                           code="bad_overlap", field="overlap_hours")
+    sub = _get(subscription_id, lock=True)
+    secret = new_secret()
+    sub.previous_secret = sub.secret if overlap_hours else ""
+    sub.previous_secret_until = timezone.now() + timedelta(hours=overlap_hours) if overlap_hours else None
+    sub.secret = secret
+    sub.save()
+    selectors.forget_subscriptions()
+    return sub, secret
+
+
 @transaction.atomic
 def subscription_delete(*, actor: Actor, subscription_id: int) -> None:
     require_admin(actor)
@@ -234,10 +256,20 @@ def retry_wait(attempts: int, *, rand: random.Random | None = None) -> timedelta
 # ------------------------------------------------------------------ delivering
 
 
-def sign(delivery: Delivery, secret: str, at: datetime) -> tuple[bytes, dict[str, str]]:
+def signing_secrets(sub: Subscription, at: datetime) -> list[str]:
+    """The secrets that sign now: the current one, and the previous one during a rotation's overlap."""
+    out = [sub.secret]
+    if sub.previous_secret and sub.previous_secret_until and sub.previous_secret_until > at:
+        out.append(sub.previous_secret)
+    return out
+
+
+def sign(delivery: Delivery, secrets_: Sequence[str] | str, at: datetime) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     msg_id = delivery.webhook_id
-    signature = Webhook(secret).sign(msg_id, at, body)
+    keys = [secrets_] if isinstance(secrets_, str) else list(secrets_)
+    # Standard Webhooks: several signatures, space-separated; the receiver accepts any that matches.
+    signature = " ".join(Webhook(k).sign(msg_id, at, body) for k in keys)
     return body.encode(), {
         "webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature,
     }
@@ -278,7 +310,7 @@ def delivery_attempt(*, delivery_id: int) -> str:
     latency = 0
     try:
         target = ssrf.check(sub.url)
-        body, headers = sign(d, sub.secret, started)
+        body, headers = sign(d, signing_secrets(sub, started), started)
         resp = transport.post(target, body, headers)
         status, excerpt, latency = resp.status, resp.excerpt, resp.latency_ms
     except ssrf.Refused as exc:
