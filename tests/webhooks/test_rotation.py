@@ -35,7 +35,7 @@ def test_both_secrets_verify_during_the_overlap_then_only_the_new(receiver: Any,
 
 
 def test_rotation_without_overlap_and_its_refusals(receiver: Any, subscribe: Any, client_for: Any) -> None:
-    sub_id, old = subscribe(receiver.url, ["work_order.created"])
+    sub_id, _ = subscribe(receiver.url, ["work_order.created"])
     c = client_for("admin")
     r = c.post(f"/api/v1/webhooks/{sub_id}/rotate-secret/", {"overlap_hours": 0}, format="json")
     assert r.status_code == 200 and r.json()["previous_secret_until"] is None
