@@ -17,6 +17,9 @@ class ReadOnly(admin.ModelAdmin):
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnly):

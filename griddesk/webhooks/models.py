@@ -110,3 +110,6 @@ class Attempt(models.Model):
         verbose_name = _("webhook delivery attempt")
         verbose_name_plural = _("webhook delivery attempts")
         ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
