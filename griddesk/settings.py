@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "griddesk.satisfaction",
     "griddesk.assessment",
     "griddesk.attachments",
+    "griddesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -394,3 +395,7 @@ PERMISSIONS_POLICY = {
         )
     },
 }
+
+# Webhooks (ADR 0029): hosts or CIDRs a webhook URL may resolve to even though
+# they are internal (loopback, private, link-local …); comma-separated, empty by default.
+GRIDDESK_WEBHOOK_ALLOWED_HOSTS = os.environ.get("GRIDDESK_WEBHOOK_ALLOWED_HOSTS", "")

@@ -51,6 +51,7 @@ def restore_seed_data() -> None:
     import_module("griddesk.satisfaction.defaults").seed(apps, None)
     import_module("griddesk.sla.defaults").seed(apps, None)
     import_module("griddesk.workorders.migrations.0012_workflow_rules").seed(apps, None)
+    import_module("griddesk.webhooks.migrations.0002_sweeper_schedule").seed(apps, None)
     # build_demo_org() seeds the work-order reference data (categories, rules).
 
 

@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     VISIT_ASSIGNED = "visit_assigned", _("Return visit assigned")
     REOPENED = "reopened", _("Order reopened")
     OPINION_ORDER = "opinion_order", _("New public-opinion order")
+    WEBHOOK_DEAD = "webhook_dead", _("Webhook delivery failed")
 
 
 class Notification(models.Model):

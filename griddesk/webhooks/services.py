@@ -1,0 +1,465 @@
+"""Writes of the webhooks app: subscriptions, the outbox and deliveries (ADR 0029).
+
+- :func:`outbox_write` runs INSIDE the transaction of a change to an order
+  (an in-transaction subscriber to the core's domain events): one delivery
+  row per active subscription that wants the event's public type. A change
+  that rolls back leaves no row; a committed one always has its rows. The
+  rows are queued on commit; the sweeper re-queues any whose task was lost.
+- :func:`delivery_attempt` sends one attempt at least once: it leases the
+  row, posts outside any transaction, then records the attempt. A duplicate
+  task finds the row leased, already delivered or not yet due, and sends
+  nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from standardwebhooks.webhooks import Webhook
+
+from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from griddesk.organisation.access import Actor
+from griddesk.workorders.domain_events import DomainEvent
+
+from . import event_types, selectors, ssrf, transport
+from .models import Attempt, Delivery, Subscription
+
+log = logging.getLogger("griddesk.webhooks")
+
+DELIVER_TASK = "griddesk.webhooks.tasks.deliver"
+
+#: Waits before each retry (Standard Webhooks' schedule): the first attempt at
+#: once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — 8 attempts in all.
+RETRY_SCHEDULE: tuple[timedelta, ...] = (
+    timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+    timedelta(hours=5), timedelta(hours=10), timedelta(hours=10),
+)
+#: Each wait is stretched or shrunk by up to this fraction, at random.
+JITTER = 0.1
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+#: How long a worker holds a row while it sends (the HTTP timeout and room to record).
+LEASE = timedelta(seconds=transport.TIMEOUT_SECONDS + 45)
+#: A due row whose task was queued longer ago than this is taken as lost by the sweeper.
+SWEEP_GRACE = timedelta(minutes=2)
+
+#: Keys of an event's data that name or describe people; sent only to
+#: subscriptions marked ``include_personal_data`` (with the note and the customer).
+PERSONAL_KEYS = frozenset({"approver", "approver_id", "reason", "customer_words", "customer", "name", "phone",
+                           "address", "account_no", "id_number", "contact_phone", "actor"})
+
+
+# ------------------------------------------------------------------ subscriptions
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden(_("Only administrators may manage webhooks."))
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def clean_url(url: Any) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidInput(_("Enter the URL that receives the events."), code="required", field="url")
+    url = url.strip()
+    if len(url) > 500:
+        raise InvalidInput(_("The URL is too long (at most 500 characters)."), code="bad_url", field="url")
+    try:
+        ssrf.check(url)
+    except ssrf.Refused as exc:
+        raise InvalidInput(exc.message, code=exc.code, field="url") from None
+    return url
+
+
+def clean_events(events: Any) -> list[str]:
+    if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
+        raise InvalidInput(_("Choose at least one event type."), code="required", field="events")
+    unknown = [e for e in events if e not in event_types.BY_TYPE]
+    if unknown:
+        raise InvalidInput(
+            _("Unknown event type: %(types)s. See /api/v1/webhooks/event-types/.") % {"types": ", ".join(unknown)},
+            code="unknown_event_type", field="events",
+        )
+    return list(dict.fromkeys(events))
+
+
+@transaction.atomic
+def subscription_create(
+    *, actor: Actor, url: str, events: list[str], active: bool = True, description: str = "",
+    include_personal_data: bool = False,
+) -> tuple[Subscription, str]:
+    """A new subscription and its secret (returned this once)."""
+    require_admin(actor)
+    secret = new_secret()
+    sub = Subscription.objects.create(
+        url=clean_url(url), events=clean_events(events), active=bool(active), description=description or "",
+        include_personal_data=bool(include_personal_data), secret=secret,
+        created_by=actor.user if getattr(actor.user, "pk", None) else None,
+    )
+    selectors.forget_subscriptions()
+    return sub, secret
+
+
+def _get(subscription_id: int, *, lock: bool = False) -> Subscription:
+    qs = Subscription.objects.select_for_update() if lock else Subscription.objects
+    sub = qs.filter(pk=subscription_id).first()
+    if sub is None:
+        raise NotFound(_("No such webhook subscription."))
+    return sub
+
+
+@transaction.atomic
+def subscription_update(*, actor: Actor, subscription_id: int, **changes: Any) -> Subscription:
+    require_admin(actor)
+    sub = _get(subscription_id, lock=True)
+    if "url" in changes:
+        sub.url = clean_url(changes["url"])
+    if "events" in changes:
+        sub.events = clean_events(changes["events"])
+    if "description" in changes:
+        sub.description = changes["description"] or ""
+    if "include_personal_data" in changes:
+        sub.include_personal_data = bool(changes["include_personal_data"])
+    if "active" in changes:
+        sub.active = bool(changes["active"])
+        if sub.active:
+            sub.disabled_reason = ""
+    sub.save()
+    selectors.forget_subscriptions()
+    return sub
+
+
+#: The longest overlap of a rotation (the old secret still signs meanwhile).
+MAX_OVERLAP_HOURS = 168
+
+
+@transaction.atomic
+def subscription_rotate_secret(*, actor: Actor, subscription_id: int, overlap_hours: int = 24) -> tuple[Subscription, str]:
+    """A new secret (returned this once); the old one keeps signing beside it
+    for ``overlap_hours`` so the receiver can switch without losing events."""
+    require_admin(actor)
+    if not isinstance(overlap_hours, int) or isinstance(overlap_hours, bool) or not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+        raise InvalidInput(_("The overlap must be between 0 and %(max)s hours.") % {"max": MAX_OVERLAP_HOURS},
+                           code="bad_overlap", field="overlap_hours")
+    sub = _get(subscription_id, lock=True)
+    secret = new_secret()
+    sub.previous_secret = sub.secret if overlap_hours else ""
+    sub.previous_secret_until = timezone.now() + timedelta(hours=overlap_hours) if overlap_hours else None
+    sub.secret = secret
+    sub.save()
+    selectors.forget_subscriptions()
+    return sub, secret
+
+
+@transaction.atomic
+def subscription_delete(*, actor: Actor, subscription_id: int) -> None:
+    require_admin(actor)
+    _get(subscription_id, lock=True).delete()
+    selectors.forget_subscriptions()
+
+
+# ------------------------------------------------------------------ the outbox
+
+
+def _payload_data(event: DomainEvent, order: Any, personal: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": event.order_number or (order.number if order else ""),
+        "external_id": order.external_id if order else None,
+        "state": order.state if order else event.to_state,
+        "type": order.type if order else None,
+        "channel": order.channel if order else None,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+    fields = {k: v for k, v in event.data.items() if personal or k not in PERSONAL_KEYS}
+    if personal:
+        data["note"] = event.note
+        customer = getattr(order, "customer", None) if order else None
+        data["customer"] = (
+            {"account_no": customer.account_no, "name": customer.name, "phone": customer.phone, "address": customer.address}
+            if customer else None
+        )
+        data["contact_phone"] = order.contact_phone if order else ""
+    data["fields"] = fields
+    return data
+
+
+def outbox_write(event: DomainEvent) -> list[int]:
+    """In the change's transaction: the delivery rows of ``event`` (ids)."""
+    etype = event_types.public_type(event.action)
+    if etype is None:
+        return []
+    subs = selectors.active_subscriptions_for(etype)
+    if not subs:
+        return []
+    from griddesk.workorders.models import WorkOrder
+
+    order = WorkOrder.objects.select_related("customer").filter(pk=event.order_id).first() if event.order_id else None
+    now = timezone.now()
+    bodies: dict[bool, dict[str, Any]] = {}
+    rows = []
+    for sub in subs:
+        personal = sub.include_personal_data
+        if personal not in bodies:
+            bodies[personal] = {
+                "type": etype, "timestamp": event.occurred_at.isoformat(), "data": _payload_data(event, order, personal),
+            }
+        rows.append(Delivery(
+            subscription=sub, event_id=event.id, event_type=etype, order_number=event.order_number or
+            (order.number if order else ""), payload=bodies[personal], next_attempt_at=now, queued_at=now,
+        ))
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(Delivery.objects.filter(event_id=event.id, subscription__in=subs, state=Delivery.State.PENDING,
+                                       attempts=0).values_list("pk", flat=True))
+    transaction.on_commit(lambda: queue(ids), robust=True)
+    return ids
+
+
+def queue(ids: Iterable[int]) -> None:
+    from griddesk.common.queues import BACKGROUND, enqueue
+
+    for pk in ids:
+        enqueue(DELIVER_TASK, pk, queue=BACKGROUND, task_name=f"webhook-{pk}-{timezone.now().timestamp():.0f}")
+
+
+def _schedule_retry(delivery_id: int, at: datetime) -> None:
+    """A one-off django-q2 schedule at ``at`` (also under sync tasks: a
+    schedule only runs when the scheduler does; the sweeper is the net)."""
+    from django_q.models import Schedule
+    from django_q.tasks import schedule
+
+    schedule(DELIVER_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=at)
+
+
+def retry_wait(attempts: int, *, rand: random.Random | None = None) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt (1-based), with jitter."""
+    base = RETRY_SCHEDULE[min(attempts, len(RETRY_SCHEDULE)) - 1]
+    factor = 1 + (rand or random).uniform(-JITTER, JITTER)
+    return timedelta(seconds=base.total_seconds() * factor)
+
+
+# ------------------------------------------------------------------ delivering
+
+
+def signing_secrets(sub: Subscription, at: datetime) -> list[str]:
+    """The secrets that sign now: the current one, and the previous one during a rotation's overlap."""
+    out = [sub.secret]
+    if sub.previous_secret and sub.previous_secret_until and sub.previous_secret_until > at:
+        out.append(sub.previous_secret)
+    return out
+
+
+def sign(delivery: Delivery, secrets_: Sequence[str] | str, at: datetime) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    msg_id = delivery.webhook_id
+    keys = [secrets_] if isinstance(secrets_, str) else list(secrets_)
+    # Standard Webhooks: several signatures, space-separated; the receiver accepts any that matches.
+    signature = " ".join(Webhook(k).sign(msg_id, at, body) for k in keys)
+    return body.encode(), {
+        "webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature,
+    }
+
+
+def _claim(delivery_id: int) -> tuple[Delivery, Subscription] | str:
+    now = timezone.now()
+    with transaction.atomic():
+        d = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if d is None:
+            return "missing"
+        if d.state != Delivery.State.PENDING:
+            return "skipped"
+        if d.next_attempt_at > now + timedelta(seconds=1):
+            return "not_due"
+        if d.leased_until is not None and d.leased_until > now:
+            return "busy"
+        sub = Subscription.objects.get(pk=d.subscription_id)
+        if not sub.active:
+            d.state = Delivery.State.CANCELLED
+            d.save(update_fields=["state"])
+            return "cancelled"
+        d.attempts += 1
+        d.leased_until = now + LEASE
+        d.save(update_fields=["attempts", "leased_until"])
+    return d, sub
+
+
+def delivery_attempt(*, delivery_id: int) -> str:
+    """One attempt of one delivery; returns what happened (for the task log)."""
+    claimed = _claim(delivery_id)
+    if isinstance(claimed, str):
+        return claimed
+    d, sub = claimed
+    started = timezone.now()
+    status: int | None = None
+    excerpt = error = ""
+    latency = 0
+    try:
+        target = ssrf.check(sub.url)
+        body, headers = sign(d, signing_secrets(sub, started), started)
+        resp = transport.post(target, body, headers)
+        status, excerpt, latency = resp.status, resp.excerpt, resp.latency_ms
+    except ssrf.Refused as exc:
+        error = f"refused ({exc.code}): {exc.message}"
+    except Exception as exc:  # noqa: BLE001 — any failure to get an answer is retried
+        error = f"{type(exc).__name__}: {exc}"
+        latency = int((timezone.now() - started).total_seconds() * 1000)
+    return _record(d.pk, sub.pk, d.attempts, d.attempts - d.round_start, started, status, latency, excerpt, error[:500])
+
+
+def _record(delivery_id: int, sub_id: int, number: int, in_round: int, started: datetime, status: int | None,
+            latency: int, excerpt: str, error: str) -> str:
+    now = timezone.now()
+    retry_at: datetime | None = None
+    dead = False
+    with transaction.atomic():
+        d = Delivery.objects.select_for_update().get(pk=delivery_id)
+        d.leased_until = None
+        d.last_status = status
+        if status is not None and 200 <= status < 300:
+            outcome = Attempt.Outcome.DELIVERED
+            d.state, d.delivered_at = Delivery.State.DELIVERED, now
+        elif status == 410:
+            outcome = Attempt.Outcome.GONE
+            d.state = Delivery.State.CANCELLED
+            Subscription.objects.filter(pk=sub_id).update(active=False, disabled_reason="gone", updated_at=now)
+            selectors.forget_subscriptions()
+            Delivery.objects.filter(subscription_id=sub_id, state=Delivery.State.PENDING).exclude(pk=d.pk).update(
+                state=Delivery.State.CANCELLED
+            )
+        elif in_round >= MAX_ATTEMPTS:
+            outcome = Attempt.Outcome.DEAD
+            d.state = Delivery.State.DEAD
+            dead = True
+        else:
+            outcome = Attempt.Outcome.RETRY
+            retry_at = now + retry_wait(in_round)
+            d.next_attempt_at = d.queued_at = retry_at
+        d.save(update_fields=["leased_until", "last_status", "state", "delivered_at", "next_attempt_at", "queued_at"])
+        Attempt.objects.create(delivery=d, number=number, started_at=started, status=status, latency_ms=latency,
+                               response_excerpt=excerpt, error=error, outcome=outcome)
+        if retry_at is not None:
+            _schedule_retry(d.pk, retry_at)
+        if dead:
+            notify_dead(d)
+    return str(outcome)
+
+
+def sweep(*, now: datetime | None = None) -> int:
+    """Re-queue due pending rows whose task was lost (queued long ago, not
+    leased): a worker killed mid-delivery, a lost schedule, a crash between
+    commit and queueing. Returns how many were re-queued."""
+    now = now or timezone.now()
+    cutoff = now - SWEEP_GRACE
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(state=Delivery.State.PENDING, next_attempt_at__lte=cutoff, queued_at__lte=cutoff)
+            .exclude(leased_until__gt=now)
+            .values_list("pk", flat=True)[:1000]
+        )
+        if not rows:
+            return 0
+        Delivery.objects.filter(pk__in=rows).update(queued_at=now)
+        transaction.on_commit(lambda: queue(rows), robust=True)
+    return len(rows)
+
+
+# ------------------------------------------------------------------ replay
+
+#: At most this many deliveries are replayed by one request for a time range.
+REPLAY_MAX = 10_000
+_REPLAYABLE = (Delivery.State.DELIVERED, Delivery.State.DEAD, Delivery.State.CANCELLED)
+
+
+def _active(subscription_id: int) -> Subscription:
+    sub = _get(subscription_id, lock=True)
+    if not sub.active:
+        raise Conflict(_("This subscription is disabled; enable it before replaying."), code="subscription_inactive")
+    return sub
+
+
+def _replay(qs: Any, now: datetime) -> list[int]:
+    ids = list(qs.values_list("pk", flat=True)[:REPLAY_MAX])
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(
+            state=Delivery.State.PENDING, round_start=F("attempts"), next_attempt_at=now, queued_at=now,
+            leased_until=None, replayed_at=now,
+        )
+        transaction.on_commit(lambda: queue(ids), robust=True)
+    return ids
+
+
+@transaction.atomic
+def delivery_replay(*, actor: Actor, subscription_id: int, delivery_id: int) -> Delivery:
+    """Send one delivery again (same body, same ``webhook-id``), with a new round of retries."""
+    require_admin(actor)
+    _active(subscription_id)
+    d = Delivery.objects.select_for_update().filter(pk=delivery_id, subscription_id=subscription_id).first()
+    if d is None:
+        raise NotFound(_("No such delivery of this subscription."))
+    if d.state == Delivery.State.PENDING:
+        raise Conflict(_("This delivery is still being attempted."), code="delivery_pending")
+    _replay(Delivery.objects.filter(pk=d.pk), timezone.now())
+    d.refresh_from_db()
+    return d
+
+
+@transaction.atomic
+def deliveries_replay(*, actor: Actor, subscription_id: int, since: datetime, until: datetime) -> int:
+    """Send again every finished delivery of the subscription whose event was
+    written in [since, until). Returns how many (at most ``REPLAY_MAX``)."""
+    require_admin(actor)
+    if until <= since:
+        raise InvalidInput(_("The end of the time range must be after its start."), code="bad_range", field="until")
+    _active(subscription_id)
+    qs = Delivery.objects.filter(subscription_id=subscription_id, state__in=_REPLAYABLE, created_at__gte=since,
+                                 created_at__lt=until).order_by("pk")
+    return len(_replay(qs, timezone.now()))
+
+
+# ------------------------------------------------------------------ dead letters
+
+
+def administrators() -> list[int]:
+    from django.contrib.auth import get_user_model
+
+    from griddesk.organisation.models import StaffProfile
+
+    ids = set(StaffProfile.objects.filter(role="admin", user__is_active=True).values_list("user_id", flat=True))
+    ids |= set(get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def notify_dead(delivery: Delivery) -> Sequence[Any]:
+    """Tell the administrators that a delivery gave up (through the
+    notifications app directly: no domain event, the core is not involved)."""
+    from griddesk.notifications.models import Kind
+    from griddesk.notifications.services import Notice, notices_create
+
+    sub = Subscription.objects.get(pk=delivery.subscription_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        words = {"type": delivery.event_type, "number": delivery.order_number or "—", "url": sub.url,
+                 "attempts": delivery.attempts, "status": delivery.last_status or _("no answer")}
+        title = _("Webhook delivery failed: %(type)s of %(number)s") % words
+        body = _("After %(attempts)s attempts the endpoint %(url)s did not accept the event (last answer: %(status)s). "
+                 "The delivery is kept in the log as dead.") % words
+    return notices_create([
+        Notice(recipient_id=uid, order_id=None, kind=Kind.WEBHOOK_DEAD, title=title, body=body,
+               dedupe_key=f"webhook_dead:{delivery.pk}:{uid}", occurred_at=timezone.now())
+        for uid in administrators()
+    ])
