@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from griddesk.common.health import healthz
+
+# The admin names the product, not the framework ("Django 管理").
+admin.site.site_header = _("GridDesk administration")
+admin.site.site_title = _("GridDesk administration")
+admin.site.index_title = _("Rules, reference data and logs")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

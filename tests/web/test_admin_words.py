@@ -22,3 +22,5 @@ def test_admin_sections_and_models_are_translated(org):
     assert len(sections) >= 10 and len(models) >= 30
     untranslated = [t for t in sections + models if not CJK.search(t)]
     assert not untranslated, untranslated
+    # the header and the page title name the product, not the framework
+    assert "GridDesk 管理后台" in html and "规则、基础数据与日志" in html and "Django 管理" not in html
