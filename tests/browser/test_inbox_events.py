@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
-from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in  # noqa: E402
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,21 +24,6 @@ pytestmark = [
 
 CODES = re.compile(r"\b(dispatched|report_returned|reopened|opinion_order|investigating|reported|fed_back|graded|"
                    r"public_opinion|city-marketing)\b")
-
-
-@pytest.fixture
-def browser(transactional_db):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from django.db import connections
-
-    connections.close_all()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-            connections.close_all()
 
 
 def _raise_notices() -> str:

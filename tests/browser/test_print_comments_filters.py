@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
-from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in  # noqa: E402
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,21 +23,6 @@ pytestmark = [
 ]
 
 SIZES = [(1360, 900), (390, 844)]
-
-
-@pytest.fixture
-def browser(transactional_db):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from django.db import connections
-
-    connections.close_all()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-            connections.close_all()
 
 
 def _page(browser, width, height):

@@ -13,27 +13,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
-from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in  # noqa: E402
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium_path() is None, reason="no chromium binary (apt-get install chromium; see `make browser-deps`)"),
 ]
-
-
-@pytest.fixture
-def browser(transactional_db):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from django.db import connections
-
-    connections.close_all()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-            connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)
