@@ -7,22 +7,13 @@ from typing import Any
 
 from django.contrib import admin
 
+from griddesk.common.admin import ReadOnlyAdmin
+
 from .models import Attempt, Delivery, Subscription
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Subscription)
-class SubscriptionAdmin(ReadOnly):
+class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = ("id", "url", "active", "disabled_reason", "include_personal_data", "description", "created_at")
     list_filter = ("active",)
     exclude = ("secret", "previous_secret")
@@ -40,7 +31,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("id", "event_type", "order_number", "subscription", "state", "attempts", "last_status",
                     "next_attempt_at", "created_at")
     list_filter = ("state", "event_type")
