@@ -19,9 +19,9 @@ from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from griddesk.customers.models import Customer, CustomerCategory
 from griddesk.engines import kpi
 from griddesk.engines.workflow import OPEN_STATES, Role
-from griddesk.customers.models import Customer, CustomerCategory
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import COMPANY_TYPES, Department
 from griddesk.workorders import selectors as wo_selectors

@@ -36,8 +36,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -405,11 +404,11 @@ class BulkLoader:
             secs = sorted(h * 3600 + rng.random() * 3600 for h in hours)
             day = d.strftime("%Y%m%d")
             for s in secs:
-                t = (midnight + timedelta(seconds=s)).astimezone(dt_timezone.utc)
+                t = (midnight + timedelta(seconds=s)).astimezone(UTC)
                 if t > limit:
                     t = limit - timedelta(seconds=rng.random() * 600)
                     if t.astimezone(self.tz).date() != d:  # pragma: no cover - just after midnight
-                        t = midnight.astimezone(dt_timezone.utc)
+                        t = midnight.astimezone(UTC)
                 yield t, day
 
     # orders --------------------------------------------------------------
@@ -822,8 +821,10 @@ class BulkLoader:
                     seq += 1
                     events.append((
                         oid, seq, "deadline", actor[0], actor[1], at, state, state, "",
-                        f'{{"before": "{before.due_at.isoformat()}", "deadline_at": "{dl.due_at.isoformat()}", '
-                        f'"overdue": false, "reason": "reopen", "clock_start": "{at.isoformat()}"}}',
+                        (
+                            f'{{"before": "{before.due_at.isoformat()}", "deadline_at": "{dl.due_at.isoformat()}", '
+                            f'"overdue": false, "reason": "reopen", "clock_start": "{at.isoformat()}"}}'
+                        ),
                     ))
             title, remedy = variant[1], variant[3]
             orders.append(

@@ -231,7 +231,7 @@ def received_at_text(value: str) -> str:
         pass
     for fmt in _DATE_FORMATS:
         try:
-            parsed = datetime.strptime(value.replace("T", " "), fmt)
+            parsed = datetime.strptime(value.replace("T", " "), fmt)  # noqa: DTZ007 - made aware just below
         except ValueError:
             continue
         return timezone.make_aware(parsed, timezone.get_default_timezone()).isoformat()
