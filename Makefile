@@ -2,6 +2,8 @@
 #   make run    venv + install + migrate SQLite + demo data + serve on 127.0.0.1:8000
 #   make test   the whole suite: engines, SQLite, then a throwaway PostgreSQL 15, browser included
 #   make bench  benchmarks against gunicorn + PostgreSQL (see benchmarks/RESULTS.md)
+#   make lint   ruff check (run by .ci/run before make test)
+#   make typecheck  mypy over griddesk/ against mypy-baseline.txt (run by make test; ADR 0031)
 
 PY       ?= python3
 VENV     := .venv
@@ -10,7 +12,7 @@ STAMP    := $(VENV)/.installed-stamp
 PYTEST   := $(BIN)/python -m pytest
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-.PHONY: install run serve test test-engines test-sqlite test-postgres browser-deps bench lint messages clean
+.PHONY: install run serve test test-engines test-sqlite test-postgres browser-deps bench lint typecheck typecheck-sync messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,8 +34,35 @@ browser-deps:
 	    || echo "WARNING: could not install chromium; browser tests will be skipped"; \
 	fi
 
-test-engines: install
-	$(BIN)/mypy griddesk/engines
+# mypy over the whole package (engines strict, apps with the Django/DRF plugins).
+# Fails on an error that is not in mypy-baseline.txt, and on a baseline entry
+# that no longer occurs: the baseline only shrinks. Its cache is .mypy_cache.
+MYPY_OUT := .mypy_cache/griddesk-last-run.txt
+typecheck: install
+	@mkdir -p .mypy_cache
+	@$(BIN)/mypy griddesk > $(MYPY_OUT); rc=$$?; \
+	if [ $$rc -gt 1 ]; then cat $(MYPY_OUT); echo "mypy itself failed (exit $$rc)"; exit $$rc; fi; \
+	if grep -q '^griddesk/engines/' mypy-baseline.txt; then \
+	  echo "mypy-baseline.txt lists errors in griddesk/engines: the engines stay clean"; exit 1; fi; \
+	$(BIN)/mypy-baseline filter < $(MYPY_OUT) || { \
+	  echo; \
+	  echo "typecheck failed (ADR 0031). New errors (printed above): fix them, never add them to the baseline."; \
+	  echo "Fixed errors: good - shrink the baseline with 'make typecheck-sync' and commit mypy-baseline.txt."; \
+	  exit 1; }
+
+# Rewrites mypy-baseline.txt after errors were fixed; refuses while there are new errors.
+typecheck-sync: install
+	@mkdir -p .mypy_cache
+	@$(BIN)/mypy griddesk > $(MYPY_OUT); rc=$$?; \
+	if [ $$rc -gt 1 ]; then cat $(MYPY_OUT); echo "mypy itself failed (exit $$rc)"; exit $$rc; fi; \
+	$(BIN)/mypy-baseline filter --allow-unsynced --hide-stats < $(MYPY_OUT) || { \
+	  echo "new mypy errors (above): fix them first; the baseline only shrinks"; exit 1; }; \
+	$(BIN)/mypy-baseline sync < $(MYPY_OUT) && echo "mypy-baseline.txt: $$(grep -c . mypy-baseline.txt) errors"
+
+lint: install
+	$(BIN)/ruff check .
+
+test-engines: install typecheck
 	$(BIN)/lint-imports
 	$(PYTEST) tests/engines -p no:django --noconftest
 

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -149,17 +150,17 @@ def main() -> None:
             for compare in ("true", "false"):
                 url = f"/api/v1/assessment/scorecards/?period={period.label}&level={level}&compare={compare}"
 
-                def get(url: str = url) -> None:
+                def get(url: str = url, client: Client = client) -> None:
                     r = client.get(url)
                     assert r.status_code == 200, r.content[:300]
 
                 results.append((username, f"scorecard {level} compare={compare}", timed(get, args.repeat)))
                 print(results[-1], flush=True)
         for name, fn in [
-            ("tiles (all KPIs + comparisons)", lambda: selectors.tiles(actor, period=period)),
-            ("category pareto", lambda: selectors.category_pareto(actor, period=period)),
-            ("heat table", lambda: selectors.heat_table(actor, period=period)),
-            ("12-month trend", lambda: selectors.trend(actor, period=period)),
+            ("tiles (all KPIs + comparisons)", partial(selectors.tiles, actor, period=period)),
+            ("category pareto", partial(selectors.category_pareto, actor, period=period)),
+            ("heat table", partial(selectors.heat_table, actor, period=period)),
+            ("12-month trend", partial(selectors.trend, actor, period=period)),
         ]:
             results.append((username, name, timed(fn, args.repeat)))
             print(results[-1], flush=True)

@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import time
+from functools import partial
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,7 +118,7 @@ def main() -> None:
 
     results: list[tuple[str, str, str, dict[str, float]]] = []
     busiest = max(months, key=lambda mn: mn[1])[0]
-    for month, n in months:
+    for month, _n in months:
         period = kpi.parse_period(month)
         for username in ("admin", "manager"):
             user = get_user_model().objects.get(username=username)
@@ -129,23 +130,20 @@ def main() -> None:
                 for compare in ("true", "false") if month == busiest else ("true",):
                     url = f"/api/v1/assessment/scorecards/?period={period.label}&level={level}&compare={compare}"
 
-                    def get(url: str = url) -> None:
+                    def get(url: str = url, client: Client = client) -> None:
                         resp = client.get(url)
                         assert resp.status_code == 200, resp.content[:300]
                         assert resp.json()["source"] == "rollup"
 
                     results.append((month, username, f"scorecard {level} compare={compare}", timed(get, args.repeat)))
-            fns: list[tuple[str, Any]] = [("tiles (all KPIs + comparisons)", lambda: selectors.tiles(actor, period=period))]
+            fns: list[tuple[str, Any]] = [("tiles (all KPIs + comparisons)", partial(selectors.tiles, actor, period=period))]
             if month == busiest:
                 fns += [
-                    ("category pareto", lambda: selectors.category_pareto(actor, period=period)),
-                    ("heat table", lambda: selectors.heat_table(actor, period=period)),
-                    ("12-month trend", lambda: selectors.trend(actor, period=period)),
-                    ("training flags", lambda: selectors.training_flags(actor, period=period)),
-                    (
-                        "whole dashboard page",
-                        lambda: client.get(f"/assessment/?period={period.label}&level=station"),
-                    ),
+                    ("category pareto", partial(selectors.category_pareto, actor, period=period)),
+                    ("heat table", partial(selectors.heat_table, actor, period=period)),
+                    ("12-month trend", partial(selectors.trend, actor, period=period)),
+                    ("training flags", partial(selectors.training_flags, actor, period=period)),
+                    ("whole dashboard page", partial(client.get, f"/assessment/?period={period.label}&level=station")),
                 ]
             for name, fn in fns:
                 results.append((month, username, name, timed(fn, args.repeat)))

@@ -11,15 +11,15 @@ import random
 import sys
 import time
 import tracemalloc
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from griddesk.engines import workdays
 
 
 def main(n: int = 1_000_000) -> dict[str, float]:
     rng = random.Random(7)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    span = int((datetime(2027, 6, 30, tzinfo=timezone.utc) - start).total_seconds())
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    span = int((datetime(2027, 6, 30, tzinfo=UTC) - start).total_seconds())
     received = [start + timedelta(seconds=rng.randrange(span)) for _ in range(n)]
     ns = [rng.choice((2, 4)) for _ in range(n)]
     cal = workdays.official_calendar()

@@ -52,7 +52,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -475,7 +475,7 @@ def main() -> int:
     app = App(env, port, app_log)
     log(f"app up on 127.0.0.1:{port} in {app.start():.1f} s (gunicorn, {args.workers} workers, production mode)")
 
-    run = datetime.now(timezone.utc).strftime("%H%M%S")
+    run = datetime.now(UTC).strftime("%H%M%S")
     rec = Intakes()
     stop, hard_stop = threading.Event(), threading.Event()
     threads = [threading.Thread(target=client, args=(k, port, token, stop, hard_stop, rec, run), daemon=True) for k in range(args.clients)]
@@ -575,8 +575,10 @@ def main() -> int:
     lines = [
         "",
         "GridDesk durability and concurrency (benchmarks/durability.py)",
-        f"  PostgreSQL {pg.version}, fsync={pg.fsync}, synchronous_commit={pg.sync_commit}; "
-        f"gunicorn {args.workers} workers (production mode); {args.clients} client threads for {elapsed:.0f} s",
+        (
+            f"  PostgreSQL {pg.version}, fsync={pg.fsync}, synchronous_commit={pg.sync_commit}; "
+            f"gunicorn {args.workers} workers (production mode); {args.clients} client threads for {elapsed:.0f} s"
+        ),
         "",
         f"  {'kill -9':<40}{'count':>8}",
         f"  {'app (serve + gunicorn master + workers)':<40}{kills['app']:>8}",
@@ -598,8 +600,10 @@ def main() -> int:
         f"  {'orders without exactly 1 search row':<40}{durability['orders_not_one_search_row']:>8}",
         f"  client replies: {dict(rec.statuses)}",
         "",
-        f"  concurrency: {len(races)} orders x {args.racers} simultaneous `forward` "
-        f"({min(args.orders_concurrency, len(races))} with the same version, the rest without)",
+        (
+            f"  concurrency: {len(races)} orders x {args.racers} simultaneous `forward` "
+            f"({min(args.orders_concurrency, len(races))} with the same version, the rest without)"
+        ),
         f"  {'orders with exactly one winner':<40}{summary['races_exactly_one_winner']:>8}",
         f"  {'orders ok (1x200, rest 409, +1 event)':<40}{summary['races_ok']:>8}",
         f"  race replies: {summary['race_statuses']}",

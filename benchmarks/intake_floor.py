@@ -20,14 +20,14 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "griddesk.settings")
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "f.sqlite3")
 os.environ.setdefault("GRIDDESK_DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -88,7 +88,7 @@ stages = {
 }
 total = sum(stages.values())
 print(f"{args.orders} orders, best of {args.repeat}, CPU µs per order on one core "
-      f"({datetime.now(timezone.utc) + timedelta(hours=8):%Y-%m-%d %H:%M} Asia/Shanghai):")
+      f"({datetime.now(UTC) + timedelta(hours=8):%Y-%m-%d %H:%M} Asia/Shanghai):")
 for k, v in stages.items():
     print(f"  {k:<50} {v:8.1f}")
 print(f"  {'total, before any database write':<50} {total:8.1f}  → at most {2e6 / total:,.0f} orders/s on two cores")

@@ -31,7 +31,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 CHANNELS = ("95598", "95598", "95598", "online", "wechat", "12345", "hall")
@@ -200,7 +200,7 @@ def run(name: str, clients: int, make_request: Any, *, max_requests: int, max_se
 
 
 def intake_body(rng: random.Random, ext: str, accounts: list[str]) -> dict[str, Any]:
-    received = datetime.now(timezone.utc) - timedelta(minutes=rng.randint(1, 600))
+    received = datetime.now(UTC) - timedelta(minutes=rng.randint(1, 600))
     account = rng.choice(accounts) if accounts and rng.random() < 0.7 else f"79{rng.randrange(10**8):08d}"
     return {
         "external_id": ext,
@@ -289,8 +289,8 @@ def memory(master: int) -> dict[str, Any]:
         st = proc_status(pid)
         if not st:
             continue
-        kb = lambda k: int(st.get(k, "0 kB").split()[0])  # noqa: E731
-        procs.append({"pid": pid, "role": "master" if pid == master else "worker", "vm_hwm_mb": round(kb("VmHWM") / 1024, 1), "vm_rss_mb": round(kb("VmRSS") / 1024, 1)})
+        hwm_kb, rss_kb = (int(st.get(k, "0 kB").split()[0]) for k in ("VmHWM", "VmRSS"))
+        procs.append({"pid": pid, "role": "master" if pid == master else "worker", "vm_hwm_mb": round(hwm_kb / 1024, 1), "vm_rss_mb": round(rss_kb / 1024, 1)})
     workers = [p for p in procs if p["role"] == "worker"]
     return {
         "processes": procs,
@@ -377,7 +377,7 @@ def main() -> int:
             status, _ = client("agent").request("POST", "/api/v1/work-orders/", intake_body(r, ext, accounts))
             return status, 1 if status == 201 else 0
 
-        res = run(f"intake single", clients, single, max_requests=int(3000 * scale * max(1, clients / 8)), max_seconds=secs, warmup=1)
+        res = run("intake single", clients, single, max_requests=int(3000 * scale * max(1, clients / 8)), max_seconds=secs, warmup=1)
         results.append(res)
         _print_progress(res)
 
@@ -421,7 +421,7 @@ def main() -> int:
             _print_progress(res)
 
     report: dict[str, Any] = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "url": args.url,
         "results": [r.summary() for r in results],
     }

@@ -28,9 +28,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from griddesk.engines.text import Analyzer, Directory  # noqa: E402
-from griddesk.engines.text.training import read_labelled  # noqa: E402
-from griddesk.opinion.management.evaluation import compare  # noqa: E402
+from griddesk.engines.text import Analyzer, Directory
+from griddesk.engines.text.training import read_labelled
+from griddesk.opinion.management.evaluation import compare
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "text"
 FILES = {

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from griddesk.engines.pls import PlsModel, pls_fit  # noqa: E402
+from griddesk.engines.pls import PlsModel, pls_fit
 
 LVS = ("IMAG", "EXPE", "QUAL", "VAL", "SAT", "LOY")
 TRUE_PATHS = {
@@ -77,7 +77,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
           f"numpy {np.__version__}, load average {os.getloadavg()[0]:.1f}")
     data, cols, model = synthetic(args.rows)
-    rng = {c: (1.0, 10.0) for c in cols}
+    rng = dict.fromkeys(cols, (1.0, 10.0))
     best = float("inf")
     res = None
     for _ in range(args.repeat):

@@ -20,7 +20,7 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "p.sqlite3")
 os.environ.setdefault("GRIDDESK_DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 from django.core.management import call_command  # noqa: E402
@@ -30,8 +30,8 @@ call_command("migrate", verbosity=0)
 from griddesk.organisation.demo import build_demo_org  # noqa: E402
 
 build_demo_org()
-from rest_framework.authtoken.models import Token  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
 
 user = get_user_model().objects.get(username="agent")
 token, _ = Token.objects.get_or_create(user=user)

@@ -23,7 +23,7 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "p.sqlite3")
 os.environ.setdefault("GRIDDESK_DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402

@@ -88,7 +88,7 @@ def main() -> None:
             m = re.search(r'id="count-estimate"[^>]*>([^<]+)<', body) or re.search(r"(共 [\d,]+ 张工单)", body)
             shown = m.group(1) if m else "?"
             rows = len(re.findall(r"<tr data-number=", body))
-            nxt = "page=%d" % (int(params.get("page", 1)) + 1) in body
+            nxt = f"page={int(params.get('page', 1)) + 1}" in body
             results[role][kind] = {"p50": pct(times, 50), "p95": pct(times, 95), "max": max(times), "count": shown,
                                    "rows": rows, "next": nxt}
             print(f"{role:13s} {kind:12s} p50 {pct(times, 50):8.1f} ms  p95 {pct(times, 95):8.1f} ms  "

@@ -52,8 +52,8 @@ def xlsx(sheet_body: Iterable[str], strings_body: Iterable[str] = ()) -> bytes:
         zf.writestr("_rels/.rels", _ROOT_RELS)
         zf.writestr("xl/workbook.xml", _WORKBOOK)
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        _stream(zf, STRINGS, ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                              '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+        _stream(zf, STRINGS, [('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                               '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'),
                               *strings_body, "</sst>"])
         _stream(zf, SHEET, [_SHEET_HEAD, *sheet_body, "</worksheet>"])
     return out.getvalue()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,6 +35,9 @@ from griddesk.organisation.models import RoleChoice
 
 from .selectors import CUSTOMER_LEVELS
 from .templatetags.assessment_tags import KPI_LABELS, num
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # matplotlib itself is imported when a report is drawn
 
 log = logging.getLogger(__name__)
 
@@ -637,7 +640,7 @@ def _render(report: dict[str, Any], fonts: list[str], fallback_note: str | None)
     # Type 3 fonts: the glyphs used, embedded as drawings, with a ToUnicode map
     # (text can be searched and copied). Type 42 (TrueType) would be smaller
     # files but parses the whole 5 MB CJK font to subset it: twice as slow.
-    rc: dict[str, Any] = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False, "pdf.fonttype": 3}
+    rc: dict[RcKeyType, Any] = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False, "pdf.fonttype": 3}
     with matplotlib.rc_context(rc), _quiet(fallback_note is not None):
         with PdfPages(buf, metadata={"Title": f"{report['company']} {report_title(report['period'])} {report['period'].label}",
                                      "Author": report["generated_by"], "Creator": "GridDesk"}) as pdf:

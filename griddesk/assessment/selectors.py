@@ -19,9 +19,9 @@ from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from griddesk.customers.models import Customer, CustomerCategory
 from griddesk.engines import kpi
 from griddesk.engines.workflow import OPEN_STATES, Role
-from griddesk.customers.models import Customer, CustomerCategory
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import COMPANY_TYPES, Department
 from griddesk.workorders import selectors as wo_selectors
@@ -118,6 +118,7 @@ def _base_orders(actor: Actor, start: datetime, end: datetime) -> QuerySet[WorkO
 
 def _received_by_unit(actor: Actor, level: str, start: datetime, end: datetime) -> dict[Any, int]:
     base = _base_orders(actor, start, end).exclude(state__in=[StateChoice.INVALID, StateChoice.MERGED])
+    rows: QuerySet[Any, Any]  # (unit, n) rows, of orders or of lead assignments
     if level == "company":
         rows = base.values_list("company_id").annotate(n=Count("pk"))
     elif level == "station":
@@ -173,7 +174,7 @@ def _assessed_by_unit(actor: Actor, level: str, start: datetime, end: datetime) 
     if level == ALL:
         counts = {ALL: qs.aggregate(**agg)}
         if not in_db:
-            hours[ALL] = [h for (h,) in qs.exclude(handling_hours__isnull=True).values_list("handling_hours")]
+            hours[ALL] = [h for (h,) in qs.exclude(handling_hours__isnull=True).values_list("handling_hours") if h is not None]
         return counts, hours
     key = _ASSESSED_KEY[level]
     qs = qs.exclude(**{f"{key}__isnull": True}) if key != "customer_category" else qs.exclude(customer_category="")
@@ -369,10 +370,11 @@ def _counts_rollup(actor: Actor, level: str, period: kpi.Period) -> dict[Any, kp
             if n_hours
             else None
         )
+        sums: dict[str, Any] = {c: int(r[c] or 0) for c in _ROLLUP_SUMS}  # the counting fields of UnitCounts
         out[key] = kpi.UnitCounts(
             unit=str(key),
             customers=_customers_of(customers, key, level),
-            **{c: int(r[c] or 0) for c in _ROLLUP_SUMS},
+            **sums,
             score_sum=float(r["score_sum"] or 0.0),
             handling_sum=float(r["handling_sum"] or 0.0) if n_hours else None,
             handling_count=n_hours,

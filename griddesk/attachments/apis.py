@@ -51,6 +51,7 @@ def stream(request: Any, attachment: Attachment, variant: str) -> FileResponse:
         name, content_type, filename = attachment.thumbnail.name, "image/jpeg", f"thumb-{attachment.pk}.jpg"
     else:
         name, content_type, filename = attachment.file.name, attachment.content_type, attachment.filename
+    assert name is not None, "a stored attachment has its file (and an image its thumbnail)"
     fh = attachment.file.storage.open(name, "rb")
     # Photos, recordings and PDFs open in the browser; Office files download.
     inline = attachment.kind in ("image", "audio") or content_type == "application/pdf"

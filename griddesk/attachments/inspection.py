@@ -74,7 +74,7 @@ def extension(name: str) -> str:
 
 def is_executable(head: bytes) -> bool:
     """PE (MZ), ELF, Mach-O (thin and fat) or a script with a ``#!`` line."""
-    return head.startswith((b"MZ", b"\x7fELF", *_MACHO)) or head.startswith(b"#!")
+    return head.startswith((b"MZ", b"\x7fELF", *_MACHO, b"#!"))
 
 
 def sniff(fh: IO[bytes], name: str) -> FileType:
@@ -177,7 +177,7 @@ def _exif_time(exif: Image.Exif) -> datetime | None:
     if not isinstance(raw, str):
         return None
     try:
-        local = datetime.strptime(raw.strip("\x00 ").strip(), "%Y:%m:%d %H:%M:%S")
+        local = datetime.strptime(raw.strip("\x00 ").strip(), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007 - EXIF time is local; its offset is applied below
     except ValueError:
         return None
     offset = ifd.get(_OFFSET_ORIGINAL)

@@ -24,8 +24,8 @@ from rest_framework.views import exception_handler
 class ServiceError(Exception):
     """Raised by services; turned into an HTTP error by the API layer."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -108,4 +108,4 @@ def not_found_view(request: Any, exception: Exception | None = None) -> Any:
 
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
-    return page_not_found(request, exception)  # type: ignore[arg-type]
+    return page_not_found(request, exception)

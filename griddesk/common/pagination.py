@@ -20,7 +20,7 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -49,6 +49,18 @@ def _planner_estimate(qs: QuerySet[Any]) -> int | None:
         return None
 
 
+class OpenEndedPage(Page):
+    """A page fetched with one row more than it shows: whether a next page
+    exists is that row, not ``num_pages`` (which may come from an estimate)."""
+
+    def __init__(self, object_list: Any, number: int, paginator: DjangoPaginator, *, more: bool) -> None:
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+
 class CappedCountPaginator(DjangoPaginator):
     cap: int | None = COUNT_CAP
     #: Ask the planner before counting: above the cap its estimate is the count.
@@ -58,12 +70,12 @@ class CappedCountPaginator(DjangoPaginator):
     def count(self) -> int:
         ol = self.object_list
         if not isinstance(ol, QuerySet):
-            return super().count  # type: ignore[no-any-return]
+            return super().count
         # Without ORDER BY: the LIMIT then stops the scan after cap + 1 rows
         # (with it, PostgreSQL sorts every matching row first).
         if self.cap is None:  # ?count=exact
             self.count_exact = True
-            return ol.order_by().count()  # type: ignore[no-any-return]
+            return ol.order_by().count()
         if self.estimate_first:
             estimate = _planner_estimate(ol)
             if estimate is not None and estimate > self.cap:
@@ -89,7 +101,7 @@ class CappedCountPaginator(DjangoPaginator):
         _ = self.count
         if not self.count_exact:
             return number  # the end is not known exactly: past it, the page is empty
-        return super().validate_number(number)  # type: ignore[no-any-return]
+        return super().validate_number(number)
 
     def page(self, number: Any) -> Any:
         number = self.validate_number(number)
@@ -97,11 +109,7 @@ class CappedCountPaginator(DjangoPaginator):
             return super().page(number)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        page = self._get_page(rows[: self.per_page], number, self)
-        more = len(rows) > self.per_page
-        # has_next() compares with num_pages: make it reflect whether rows follow.
-        page.has_next = lambda: more  # type: ignore[method-assign]
-        return page
+        return OpenEndedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
 
 class ExactCountPaginator(CappedCountPaginator):
@@ -132,16 +140,13 @@ class WalkedPaginator(EstimateFirstPaginator):
     def page(self, number: Any) -> Any:
         number = self.validate_number(number)
         got = list(self.rows((number - 1) * self.per_page, self.per_page + 1))
-        page = self._get_page(got[: self.per_page], number, self)
-        more = len(got) > self.per_page
-        page.has_next = lambda: more  # type: ignore[method-assign]
-        return page
+        return OpenEndedPage(got[: self.per_page], number, self, more=len(got) > self.per_page)
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
-    django_paginator_class: type[DjangoPaginator] = CappedCountPaginator
+    django_paginator_class: type[CappedCountPaginator] = CappedCountPaginator
 
     def __init__(self, *, estimate_first: bool = False) -> None:
         self.estimate_first = estimate_first
@@ -154,7 +159,9 @@ class Pagination(PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None, "paginate_queryset() comes first"
         paginator = self.page.paginator
+        assert isinstance(paginator, CappedCountPaginator)
         return Response(
             OrderedDict(
                 [
@@ -176,7 +183,7 @@ class Pagination(PageNumberPagination):
         }
         # Every key is always present (next/previous are null at the ends).
         out["required"] = ["count", "count_exact", "next", "previous", "results"]
-        return out  # type: ignore[no-any-return]
+        return out
 
 
 def paginated_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -81,7 +81,7 @@ class _DateRangeMixin:
 
 
 class BoundedDateField(_DateRangeMixin, serializers.DateField):
-    def to_internal_value(self, value: object) -> date:
+    def to_internal_value(self, value: date | str) -> date:
         result = super().to_internal_value(value)
         self.check_date_range(result)
         return result
@@ -91,7 +91,7 @@ class BoundedDateTimeField(_DateRangeMixin, serializers.DateTimeField):
     """A DateTimeField whose value lies within :func:`date_range` — checked on
     the time as written (before conversion to UTC could overflow) and after."""
 
-    def to_internal_value(self, value: object) -> datetime:
+    def to_internal_value(self, value: datetime | str) -> datetime:
         if isinstance(value, str):
             try:
                 self.check_date_range(parse_datetime(value.strip()))
@@ -118,7 +118,7 @@ class AwareDateTimeField(BoundedDateTimeField):
     def clean_text(self, value: str) -> str:
         return value.strip()
 
-    def to_internal_value(self, value: object) -> datetime:
+    def to_internal_value(self, value: datetime | str) -> datetime:
         if isinstance(value, str):
             try:
                 parsed = parse_iso_datetime(self.clean_text(value))

@@ -1,4 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from griddesk.common.admin import ReadOnlyAdmin
 
@@ -11,7 +17,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["category", "sensitive"]
     search_fields = ["account_no", "name"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Customer, form: ModelForm[Customer], change: bool) -> None:
         from .services import customer_save
 
         customer_save(instance=obj, changed=form.changed_data if change else (), user=request.user)
@@ -29,10 +35,10 @@ class PiiAccessAdmin(admin.ModelAdmin):
         "at", "user", "customer", "order_number", "accounts", "orders", "count", "fields", "via", "path", "ip",
     ]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -63,7 +63,7 @@ def customer_unmasked(actor: Actor) -> bool:
     return actor.role in PII_ROLES
 
 
-def customer_orders(actor: Actor, customer: Customer) -> QuerySet:  # type: ignore[type-arg]
+def customer_orders(actor: Actor, customer: Customer) -> QuerySet:
     """The customer's contact history, limited to the orders the actor may see."""
     from griddesk.workorders.selectors import work_orders_visible_to
 
@@ -75,7 +75,7 @@ def customer_orders(actor: Actor, customer: Customer) -> QuerySet:  # type: igno
     )
 
 
-def pii_accesses_of(account_no: str) -> QuerySet:  # type: ignore[type-arg]
+def pii_accesses_of(account_no: str) -> QuerySet:
     """Every logged view that showed this customer's personal data unmasked."""
     from .models import PiiAccess
 
@@ -184,7 +184,7 @@ def repeat_window_days() -> int:
     try:
         return scoring.rules_from_dict(rules).repeat_window_days if rules else scoring.ScoringRules().repeat_window_days
     except scoring.RulesError:
-        return int(scoring.DEFAULT_RULES["repeat_window_days"])  # type: ignore[call-overload]
+        return int(scoring.DEFAULT_RULES["repeat_window_days"])
 
 
 @dataclass

@@ -36,20 +36,20 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import F
+from django.db.models import F, ForeignObjectRel
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
 from griddesk.customers.models import Customer
 from griddesk.engines import grading, routing, workdays
+from griddesk.organisation.models import Department
 from griddesk.workorders import rules, services
 from griddesk.workorders.models import (
     ESCALATED_CHANNELS,
@@ -86,6 +86,19 @@ _VARIANTS = 6
 # ------------------------------------------------------------------ writing rows
 
 
+def _concrete(field: models.Field[Any, Any] | ForeignObjectRel) -> models.Field[Any, Any]:
+    """``field`` as a column's field (``get_field`` also answers with reverse relations)."""
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{field!r} is a reverse relation, not a column")
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    if field.column is None:
+        raise TypeError(f"{field!r} has no column")
+    return field.column
+
+
 class TableWriter:
     """Writes tuples into one model's table: COPY on PostgreSQL, executemany elsewhere.
 
@@ -97,7 +110,7 @@ class TableWriter:
     def __init__(self, model: type[models.Model], attnames: Sequence[str]) -> None:
         meta = model._meta
         self.model = model
-        self.fields = [meta.get_field(a) for a in attnames]
+        self.fields = [_concrete(meta.get_field(a)) for a in attnames]
         extra = []
         for f in meta.concrete_fields:
             if f.attname in attnames or f.primary_key:
@@ -106,7 +119,8 @@ class TableWriter:
         self.fields += [f for f, _ in extra]
         self.json = [isinstance(f, models.JSONField) for f in self.fields]
         self.extra = tuple(json.dumps(v, ensure_ascii=False) if isinstance(f, models.JSONField) else v for f, v in extra)
-        cols = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        self.columns = [_column(f) for f in self.fields]
+        cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
         self.table = connection.ops.quote_name(meta.db_table)
         self.copy_sql = f"COPY {self.table} ({cols}) FROM STDIN"
         self.insert_sql = f"INSERT INTO {self.table} ({cols}) VALUES ({', '.join(['%s'] * len(self.fields))})"
@@ -118,7 +132,7 @@ class TableWriter:
             [self.model._meta.db_table],
         )
         oids = dict(cur.fetchall())
-        return [oids[f.column] for f in self.fields]
+        return [oids[c] for c in self.columns]
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         """JSON columns arrive as JSON text."""
@@ -172,7 +186,7 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     if n <= 0:
         return []
     table = model._meta.db_table
-    pk = model._meta.pk.column
+    pk = _column(model._meta.pk)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, n])
@@ -335,7 +349,8 @@ class BulkLoader:
         have = int(last[len(BULK_ACCOUNT_PREFIX):]) if last else 0
         if have >= n:
             return 0
-        stations = {p.station_code: self.ctx.org.departments[p.station_code] for p in D.STATION_PLACES if p.station_code in self.ctx.org.departments}
+        # keyed by the place's station code (a place without a station has none)
+        stations: dict[str | None, Department] = {p.station_code: self.ctx.org.departments[p.station_code] for p in D.STATION_PLACES if p.station_code in self.ctx.org.departments}
         places = [p for p in D.STATION_PLACES if p.station_code in stations]
         rng = random.Random(f"{self.seed}-bulk-customers-{have}")
         now = real_now()
@@ -405,11 +420,11 @@ class BulkLoader:
             secs = sorted(h * 3600 + rng.random() * 3600 for h in hours)
             day = d.strftime("%Y%m%d")
             for s in secs:
-                t = (midnight + timedelta(seconds=s)).astimezone(dt_timezone.utc)
+                t = (midnight + timedelta(seconds=s)).astimezone(UTC)
                 if t > limit:
                     t = limit - timedelta(seconds=rng.random() * 600)
                     if t.astimezone(self.tz).date() != d:  # pragma: no cover - just after midnight
-                        t = midnight.astimezone(dt_timezone.utc)
+                        t = midnight.astimezone(UTC)
                 yield t, day
 
     # orders --------------------------------------------------------------
@@ -470,7 +485,7 @@ class BulkLoader:
         self.pool = self._pool()
         if not self.pool:
             raise ValueError("no customers to attach orders to")
-        self.cats = dict(Category.objects.values_list("code", "pk"))
+        self.cats: dict[str | None, int] = dict(Category.objects.values_list("code", "pk"))
         self.grading_rules = rules.grading_rules()
         self.workdays_for = rules.working_days_by_complexity()
         self.calendar = workdays.official_calendar()
@@ -749,6 +764,7 @@ class BulkLoader:
                 elif a == "station_findings":
                     actor = self.investigator.get(station, lead)
                     note = choice(D.STATION_FINDINGS[report_key])
+                    assert task_row is not None, "assign_station comes first"
                     data = f'{{"station": "{self.station_code[station]}", "task": {task_row[0]}}}'
                     task_row[5], task_row[6], task_row[7], task_row[9] = "done", note, actor[0], at
                 elif a == "submit_report":
@@ -764,6 +780,7 @@ class BulkLoader:
                     note = choice(D.RETURN_REPORT_NOTES)
                 elif a == "confirm_report":
                     actor = manager  # four eyes: not the lead handler who submitted it
+                    assert report_row is not None, "submit_report comes first"
                     report_row[10], report_row[11] = actor[0], at
                     closed_at = at
                     data = f'{{"report": {report_row[0]}, "on_time": {_b(at <= dl.due_at)}}}'
@@ -822,8 +839,10 @@ class BulkLoader:
                     seq += 1
                     events.append((
                         oid, seq, "deadline", actor[0], actor[1], at, state, state, "",
-                        f'{{"before": "{before.due_at.isoformat()}", "deadline_at": "{dl.due_at.isoformat()}", '
-                        f'"overdue": false, "reason": "reopen", "clock_start": "{at.isoformat()}"}}',
+                        (
+                            f'{{"before": "{before.due_at.isoformat()}", "deadline_at": "{dl.due_at.isoformat()}", '
+                            f'"overdue": false, "reason": "reopen", "clock_start": "{at.isoformat()}"}}'
+                        ),
                     ))
             title, remedy = variant[1], variant[3]
             orders.append(

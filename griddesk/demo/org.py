@@ -9,6 +9,7 @@ otherwise those orders could never be accepted by anybody but the admin.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -32,7 +33,7 @@ EXTRA_USERS = [
 @dataclass
 class DemoContext:
     org: DemoOrg
-    users: dict[str, AbstractUser]
+    users: Mapping[str, AbstractUser]
     #: lead department pk → username of the lead handler working there
     handler_of: dict[int, str] = field(default_factory=dict)
     #: lead department pk → usernames of all its lead handlers

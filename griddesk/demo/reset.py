@@ -28,7 +28,7 @@ def wipe_work_orders() -> int:
     quoted in audit rows) are never reused.
     """
     count = WorkOrder.objects.count()
-    models_ = [*_dependents(WorkOrder, {WorkOrder}), WorkOrder]
+    models_: list[type[models.Model]] = [*_dependents(WorkOrder, {WorkOrder}), WorkOrder]
     q = connection.ops.quote_name
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":

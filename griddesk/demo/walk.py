@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 
@@ -99,15 +99,23 @@ def customer_specs(seed: int, count: int) -> list[CustomerSpec]:
     return out
 
 
-def _specs(per_state: int) -> list[tuple[str, str, dict[str, bool]]]:
+class _Flags(TypedDict, total=False):
+    """The boolean fields of :class:`Plan` a spec sets."""
+
+    overdue: bool
+    station_open: bool
+    late: bool
+
+
+def _specs(per_state: int) -> list[tuple[str, str, _Flags]]:
     """(target state, journey kind, flags) for every planned order."""
-    out: list[tuple[str, str, dict[str, bool]]] = []
+    out: list[tuple[str, str, _Flags]] = []
     extra = max(1, per_state // 4)
     for si, target in enumerate(TARGETS):
         count = per_state * (3 if target == State.ARCHIVED else 1)
         kind = {State.INVALID: "invalid", State.MERGED: "merged"}.get(State(target), "normal")
         for i in range(count):
-            flags = {"overdue": target in _OPEN and (i + si) % 3 == 0, "late": target == State.ARCHIVED and i % 5 == 2}
+            flags: _Flags = {"overdue": target in _OPEN and (i + si) % 3 == 0, "late": target == State.ARCHIVED and i % 5 == 2}
             out.append((target, kind, flags))
         if target == State.INVESTIGATING:
             out += [(target, "revisit", {}) for _ in range(max(1, per_state // 2))]

@@ -26,9 +26,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "DEFAULT_NEAR",

@@ -249,7 +249,7 @@ def rank(values: Mapping[str, float | None], *, higher_is_better: bool) -> dict[
     """Competition ranking (1, 2, 2, 4); units without a value are unranked."""
     present = [(u, v) for u, v in values.items() if v is not None]
     ordered = sorted(present, key=lambda uv: (-uv[1] if higher_is_better else uv[1], uv[0]))
-    ranks: dict[str, int | None] = {u: None for u in values}
+    ranks: dict[str, int | None] = dict.fromkeys(values)
     prev: float | None = None
     position = 0
     for i, (u, v) in enumerate(ordered, start=1):

@@ -233,7 +233,7 @@ def _validate_model(model: PlsModel) -> None:
         if lv not in connected:
             raise PlsError(f"LV {lv!r} takes part in no path", code="invalid_model", field=lv)
     # Kahn's algorithm: the structural model must be recursive (acyclic)
-    indeg = {lv: 0 for lv in model.blocks}
+    indeg = dict.fromkeys(model.blocks, 0)
     for _, t in pairs:
         indeg[t] += 1
     ready = [lv for lv, d in indeg.items() if d == 0]
@@ -507,7 +507,7 @@ def _core(s: FloatArray, spec: _Spec, scheme: str, max_iter: int, tol: float) ->
     converged = np.zeros(nb, dtype=np.bool_)
     it = 0
     pidx = np.arange(p)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count survives the loop
         wm = w[:, :, None] * spec.mask
         sw = s @ wm
         c = np.swapaxes(wm, 1, 2) @ sw

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, Literal
@@ -79,7 +79,7 @@ DEFAULT_WORKING_DAYS_BY_COMPLEXITY: Final[Mapping[str, int]] = MappingProxyType(
 
 _DEADLINE_CACHE_MAX: Final = 200_000
 _EMPTY_OVERRIDES: Final[Mapping[date, bool]] = MappingProxyType({})
-_UTC: Final = timezone.utc
+_UTC: Final = UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,17 +143,17 @@ class WorkdayCalendar:
     """
 
     __slots__ = (
+        "_confirmed_years",
+        "_cum",
+        "_deadline_cache",
+        "_flags",
+        "_hi",
+        "_lo",
         "_official",
         "_official_years",
         "_overrides",
-        "_confirmed_years",
-        "_lo",
-        "_hi",
-        "_flags",
-        "_work_ords",
-        "_cum",
         "_prov_cum",
-        "_deadline_cache",
+        "_work_ords",
     )
 
     def __init__(

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -231,7 +232,7 @@ def received_at_text(value: str) -> str:
         pass
     for fmt in _DATE_FORMATS:
         try:
-            parsed = datetime.strptime(value.replace("T", " "), fmt)
+            parsed = datetime.strptime(value.replace("T", " "), fmt)  # noqa: DTZ007 - made aware just below
         except ValueError:
             continue
         return timezone.make_aware(parsed, timezone.get_default_timezone()).isoformat()
@@ -283,7 +284,7 @@ def _row_errors(number: int, raw: dict[str, str], duplicate_of: dict[int, int]) 
         )
 
 
-def _error(number: int, path: str, code: str, message: str) -> dict[str, Any]:
+def _error(number: int, path: str, code: str, message: str | Promise) -> dict[str, Any]:
     if path == "received_at" and code in ("invalid", "naive"):
         message = DATE_FORMATS_MESSAGE  # the formats a file may use, not the API's ISO-only rule
     return {"row": number, "field": _FIELD_COLUMNS.get(path, path), "code": code, "message": str(message)}

@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from griddesk.organisation.access import signed_in_user_id
+
 from . import selectors, services
 from .serializers import NotificationSerializer
 
@@ -20,11 +22,11 @@ class InboxApi(generics.ListAPIView):
     serializer_class = NotificationSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.inbox(self.request.user.pk)
+        return selectors.inbox(signed_in_user_id(self.request.user))
 
 
 class InboxReadApi(APIView):
     @extend_schema(request=None, responses=NotificationSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        note = services.notification_mark_read(notification_id=pk, user_id=request.user.pk)
+        note = services.notification_mark_read(notification_id=pk, user_id=signed_in_user_id(request.user))
         return Response(NotificationSerializer(note).data)

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +44,7 @@ class Notice:
 
 
 def deadline_key(deadline_at: datetime) -> str:
-    return deadline_at.astimezone(dt_timezone.utc).isoformat()
+    return deadline_at.astimezone(UTC).isoformat()
 
 
 def _local(dt: datetime) -> str:
@@ -138,7 +138,7 @@ class DigestRule:
     threshold: int
 
     def window_start(self, now: datetime) -> datetime:
-        epoch = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
         return now - (now - epoch) % self.window
 
 
@@ -248,7 +248,7 @@ def _fold_bursts(created: list[Notification], token: str) -> tuple[list[Notifica
 def _digest_for(recipient_id: int, kind: str, start: datetime, token: str) -> tuple[Notification, bool]:
     """The window's digest notice for this recipient and kind, locked (created
     if missing; the unique key makes concurrent runs share one)."""
-    key = f"digest:{kind}:{recipient_id}:{start.astimezone(dt_timezone.utc).isoformat()}"
+    key = f"digest:{kind}:{recipient_id}:{start.astimezone(UTC).isoformat()}"
     Notification.objects.bulk_create(
         [Notification(recipient_id=recipient_id, kind=kind, title="", dedupe_key=key, run_token=token)],
         ignore_conflicts=True,

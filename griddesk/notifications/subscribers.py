@@ -151,6 +151,8 @@ def _notify(kind: str, event: DomainEvent, order: WorkOrder, recipients: Iterabl
 
 
 def _order(event: DomainEvent) -> WorkOrder | None:
+    if event.order_id is None:
+        return None
     return WorkOrder.objects.select_related("company").filter(pk=event.order_id).first()
 
 
@@ -199,7 +201,7 @@ def on_report_confirmed(event: DomainEvent) -> None:
     if task is None or task.department is None:
         return
     roles = [Role.SERVICE_SPECIALIST] if task.assignee == Assignee.SPECIALIST else [Role.SERVICE_SPECIALIST, Role.LEAD_HANDLER]
-    recipients = selectors.staff_of([task.department_id], roles=roles)
+    recipients = selectors.staff_of([task.department.pk], roles=roles)
     _notify(Kind.VISIT_ASSIGNED, event, order, recipients, department=task.department.name, due=local_time(task.due_at),
             task_round=task.round)
 

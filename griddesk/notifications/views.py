@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from griddesk.organisation.access import signed_in_user_id
+
 from . import selectors, services
 
 PAGE_SIZE = 30
@@ -17,14 +19,15 @@ PAGE_SIZE = 30
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = selectors.inbox(request.user.pk)
+    user_id = signed_in_user_id(request.user)
+    qs = selectors.inbox(user_id)
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "notifications/inbox.html",
-        {"page": page, "unread_only": bool(request.GET.get("unread")), "unread": selectors.unread_count(request.user.pk)},
+        {"page": page, "unread_only": bool(request.GET.get("unread")), "unread": selectors.unread_count(user_id)},
     )
 
 
@@ -32,7 +35,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        note = services.notification_mark_read(notification_id=pk, user_id=request.user.pk)
+        note = services.notification_mark_read(notification_id=pk, user_id=signed_in_user_id(request.user))
     except services.NotificationNotFound:
         raise Http404 from None
     nxt = request.POST.get("next", "")
@@ -46,5 +49,5 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_all_read(user_id=request.user.pk)
+    services.notifications_mark_all_read(user_id=signed_in_user_id(request.user))
     return redirect(reverse("notifications:inbox"))

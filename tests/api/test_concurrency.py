@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.db import connection
 
@@ -11,8 +10,8 @@ from griddesk.organisation.access import actor_for
 from griddesk.workorders import services
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 
-from ..walk import new_order, walk_to
 from ..race import race
+from ..walk import new_order, walk_to
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="real concurrent transactions need PostgreSQL (make test runs it)"

@@ -35,7 +35,6 @@ NON_LIST = [(p, m, cls) for p, m, cls in WRITES if not getattr(cls, "json_list_b
 def fill(org: Any, make_order: Any, client_for: Any) -> Any:
     """Path templates → paths to real objects, so the walk reaches the views' parsing and serializers."""
     from griddesk.satisfaction import defaults
-
     from tests.opinion.conftest import item_payload
 
     order = make_order()

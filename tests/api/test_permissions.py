@@ -146,7 +146,10 @@ def test_lead_handler_of_another_department_is_refused(org, client_for):
 
 def test_visibility_by_department(org, client_for):
     order = walk_to("dispatched")
-    numbers = lambda user: {o["number"] for o in client_for(user).get("/api/v1/work-orders/?page_size=500").json()["results"]}
+
+    def numbers(user):
+        return {o["number"] for o in client_for(user).get("/api/v1/work-orders/?page_size=500").json()["results"]}
+
     assert order.number in numbers("agent")  # created by the 95598 station
     assert order.number in numbers("marketing")  # leads it
     assert order.number in numbers("manager")  # company subtree

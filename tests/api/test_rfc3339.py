@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +17,10 @@ from griddesk.sla.serializers import AnyTimeAwareDateTimeField
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("2026-09-30T10:00:00Z", datetime(2026, 9, 30, 10, tzinfo=timezone.utc)),
-        ("2026-09-30t10:00:00z", datetime(2026, 9, 30, 10, tzinfo=timezone.utc)),
-        ("2026-09-30t10:00:00.5+08:00", datetime(2026, 9, 30, 2, 0, 0, 500000, tzinfo=timezone.utc)),
-        ("2026-09-30T10:00:00-00:00", datetime(2026, 9, 30, 10, tzinfo=timezone.utc)),
+        ("2026-09-30T10:00:00Z", datetime(2026, 9, 30, 10, tzinfo=UTC)),
+        ("2026-09-30t10:00:00z", datetime(2026, 9, 30, 10, tzinfo=UTC)),
+        ("2026-09-30t10:00:00.5+08:00", datetime(2026, 9, 30, 2, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-09-30T10:00:00-00:00", datetime(2026, 9, 30, 10, tzinfo=UTC)),
     ],
 )
 def test_rfc3339_times_are_accepted(field: Any, text: str, expected: datetime) -> None:

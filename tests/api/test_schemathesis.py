@@ -37,8 +37,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.api.openapi import schema as load_schema
 from tests.api.openapi import same_connection, token_for
+from tests.api.openapi import schema as load_schema
 
 SEED = 95598
 MAX_EXAMPLES = 6

@@ -144,9 +144,8 @@ def dataset(drive_order):
     ]
     orders = [drive_order(s) for s in specs]
     # customers who never complained still count in the 万户 denominators
-    from griddesk.organisation.models import Department
-
     from griddesk.demo.clock import simulated_clock
+    from griddesk.organisation.models import Department
 
     with simulated_clock() as clock:
         clock.at = OCT - timedelta(days=60)

@@ -1,14 +1,14 @@
 """Every KPI's order count equals the count of its drill-down list."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlparse
 
 import pytest
 
-from griddesk.customers.models import Customer
 from griddesk.assessment.models import OrderAssessment
+from griddesk.customers.models import Customer
 
-from .conftest import SH, Spec
+from .conftest import SH
 
 pytestmark = pytest.mark.django_db
 

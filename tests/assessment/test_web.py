@@ -77,8 +77,9 @@ def test_scorecard_xlsx_matches_the_api(data, client_for):
     r = web("manager").get("/assessment/export/scorecard.xlsx?period=2026-10&level=station")
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == sum(len(u["kpis"]) for u in card["units"])
-    from griddesk.assessment.templatetags.assessment_tags import KPI_LABELS
     from django.utils import translation
+
+    from griddesk.assessment.templatetags.assessment_tags import KPI_LABELS
 
     with translation.override("zh-hans"):
         api = {(u["unit"], str(KPI_LABELS[k["code"]])): k["numerator"] for u in card["units"] for k in u["kpis"]}

@@ -10,9 +10,9 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org  # noqa: E402
+from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org
 
-from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path  # noqa: E402
+from .test_walkthrough import ARTIFACTS, CHROMIUM_ARGS, chromium_path
 
 pytestmark = [
     pytest.mark.browser,

@@ -13,11 +13,11 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import build_demo_org  # noqa: E402
+from griddesk.organisation.demo import build_demo_org
 
-from ..conftest import restore_seed_data  # noqa: E402
-from . import test_walkthrough  # noqa: E402
-from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
+from ..conftest import restore_seed_data
+from . import test_walkthrough
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in
 
 browser_page = test_walkthrough.browser_page  # the walkthrough's chromium fixture (Debian's /usr/bin/chromium)
 

@@ -13,9 +13,9 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import build_demo_org  # noqa: E402
+from griddesk.organisation.demo import build_demo_org
 
-from .test_walkthrough import ARTIFACTS, chromium_path, sign_in  # noqa: E402
+from .test_walkthrough import ARTIFACTS, chromium_path, sign_in
 
 pytestmark = [
     pytest.mark.browser,

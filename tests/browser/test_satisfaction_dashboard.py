@@ -9,10 +9,10 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org  # noqa: E402
+from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org
 
-from . import test_walkthrough  # noqa: E402
-from .test_walkthrough import ARTIFACTS, chromium_path  # noqa: E402
+from . import test_walkthrough
+from .test_walkthrough import ARTIFACTS, chromium_path
 
 browser_page = test_walkthrough.browser_page  # the walkthrough's chromium fixture (Debian's /usr/bin/chromium)
 

@@ -16,8 +16,8 @@ import pytest
 # the test body would otherwise be refused as "async unsafe".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org  # noqa: E402
-from griddesk.workorders.models import WorkOrder  # noqa: E402
+from griddesk.organisation.demo import DEMO_PASSWORD, build_demo_org
+from griddesk.workorders.models import WorkOrder
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [

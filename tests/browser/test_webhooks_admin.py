@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from . import test_walkthrough  # noqa: E402
-from .test_walkthrough import ARTIFACTS, build_demo_org, sign_in  # noqa: E402
+from . import test_walkthrough
+from .test_walkthrough import ARTIFACTS, build_demo_org, sign_in
 
 browser_page = test_walkthrough.browser_page
 pytestmark = test_walkthrough.pytestmark

@@ -58,7 +58,7 @@ def test_ipa_from_ecsi_pls() -> None:
     with open(ECSI / "ECSIstrucmod.csv", newline="") as f:
         paths = [(a, b) for a, b in list(csv.reader(f))[1:]]
     x = np.array(rows[1:], dtype=float)
-    res = pls_fit(x, rows[0], PlsModel(blocks=blocks, paths=paths), scale_range={c: (1, 10) for c in rows[0]})
+    res = pls_fit(x, rows[0], PlsModel(blocks=blocks, paths=paths), scale_range=dict.fromkeys(rows[0], (1, 10)))
     out = ipa_from_pls(res, "Satisfaction")
     assert {p.driver for p in out.points} == {"Image", "Expectation", "Quality", "Value"}
     for p in out.points:

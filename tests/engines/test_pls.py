@@ -150,7 +150,7 @@ def test_ecsi_quality_measures_are_consistent() -> None:
 @needs_ecsi
 def test_ecsi_index_is_fornell_rescaled_weights() -> None:
     x, cols, model = _ecsi()
-    rng = {c: (1.0, 10.0) for c in cols}
+    rng = dict.fromkeys(cols, (1.0, 10.0))
     res = pls_fit(x, cols, model, scale_range=rng)
     assert res.index is not None and set(res.index) == set(model.blocks)
     # single indicator: the index is its mean rescaled from 1..10 to 0..100
@@ -171,7 +171,7 @@ def test_ecsi_index_is_fornell_rescaled_weights() -> None:
 @needs_ecsi
 def test_ecsi_to_json_shape() -> None:
     x, cols, model = _ecsi()
-    js = pls_fit(x, cols, model, scale_range={c: (1.0, 10.0) for c in cols}).to_json()
+    js = pls_fit(x, cols, model, scale_range=dict.fromkeys(cols, (1.0, 10.0))).to_json()
     assert js["paths"]["Satisfaction->Loyalty"] == pytest.approx(0.48547762, abs=5e-4)
     assert set(js["reliability"]["Image"]) == {"alpha", "rho_c", "ave"}
     assert js["bootstrap"] is None and js["index"]["Complaints"] > 0
@@ -186,8 +186,8 @@ def test_ecsi_to_json_shape() -> None:
 @needs_ecsi
 def test_bootstrap_reproducible_and_sensible() -> None:
     x, cols, model = _ecsi()
-    a = pls_fit(x, cols, model, bootstrap=200, seed=7, scale_range={c: (1.0, 10.0) for c in cols})
-    b = pls_fit(x, cols, model, bootstrap=200, seed=7, scale_range={c: (1.0, 10.0) for c in cols})
+    a = pls_fit(x, cols, model, bootstrap=200, seed=7, scale_range=dict.fromkeys(cols, (1.0, 10.0)))
+    b = pls_fit(x, cols, model, bootstrap=200, seed=7, scale_range=dict.fromkeys(cols, (1.0, 10.0)))
     c = pls_fit(x, cols, model, bootstrap=200, seed=8)
     assert a.bootstrap is not None and b.bootstrap is not None and c.bootstrap is not None
     assert a.bootstrap.to_json() == b.bootstrap.to_json()
@@ -314,7 +314,7 @@ def test_mode_a_on_two_blocks_is_first_singular_pair() -> None:
 def test_bank_satisfaction_sanity() -> None:
     x, cols, model = _bank()
     for scheme in ("path", "centroid", "factorial"):
-        res = pls_fit(x, cols, model, scheme=scheme, scale_range={c: (1.0, 10.0) for c in cols})
+        res = pls_fit(x, cols, model, scheme=scheme, scale_range=dict.fromkeys(cols, (1.0, 10.0)))
         assert set(res.r2) == {"EXPE", "QUAL", "VAL", "SAT", "LOY"}
         assert all(0 < v < 1 for v in res.r2.values())
         # EXPE->QUAL is the only predictor of QUAL: the coefficient is the LV correlation, R² its square

@@ -53,7 +53,7 @@ def test_invalid_grade(grade: int) -> None:
 
 
 def test_unknown_department_type() -> None:
-    with pytest.raises(ValueError, match="unknown department type.*'legal'"):
+    with pytest.raises(ValueError, match=r"unknown department type.*'legal'"):
         RoutingRule(grade=1, lead_types=("audit", "legal"))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,7 +145,7 @@ def test_suspension_extension(cal: WorkdayCalendar) -> None:
 # ------------------------------------------------------------------ properties
 
 _moments = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2027, 6, 30), timezones=st.just(timezone.utc)
+    min_value=datetime(2025, 1, 1), max_value=datetime(2027, 6, 30), timezones=st.just(UTC)
 )
 _facts = st.builds(
     Facts,

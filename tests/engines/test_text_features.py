@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from griddesk.engines.text import Analyzer, NegativityModel, normalise
-from griddesk.engines.text import lexicon
+from griddesk.engines.text import Analyzer, NegativityModel, lexicon, normalise
 from griddesk.engines.text.features import (
     NEGATED,
     decode,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import chinese_calendar  # type: ignore[import-untyped]
@@ -22,7 +22,6 @@ from griddesk.engines.workdays import (
 )
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
 CST = timezone(timedelta(hours=8))
 
 

@@ -22,7 +22,6 @@ from django_q.worker import worker
 
 from griddesk.common.queues import BACKGROUND, INTERACTIVE, cluster_name, clusters
 from griddesk.imports import services as import_services
-from griddesk.imports.models import ImportJob
 from griddesk.notifications.models import Delivery, Kind
 from griddesk.notifications.services import Notice, notices_create
 from griddesk.organisation.access import actor_for

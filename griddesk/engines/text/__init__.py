@@ -52,8 +52,8 @@ import numpy.typing as npt
 
 from . import lexicon
 from .entities import ENTITY_KINDS, Directory, Entity, EntityFinder
-from .lexicon import DEFAULT_RISK_KEYWORDS, TOPICS
 from .features import term_regex
+from .lexicon import DEFAULT_RISK_KEYWORDS, TOPICS
 from .model import NegativityModel, lexicon_only_model
 from .normalise import normalise
 from .segment import PUNCT, cut_many

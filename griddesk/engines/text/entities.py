@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Directory", "Entity", "EntityFinder", "ENTITY_KINDS"]
+__all__ = ["ENTITY_KINDS", "Directory", "Entity", "EntityFinder"]
 
 ENTITY_KINDS: Final[tuple[str, ...]] = ("place", "station", "account", "phone")
 

@@ -29,14 +29,14 @@ from . import lexicon
 
 __all__ = [
     "DENSE_NAMES",
-    "NEG_SCOPE_CHARS",
     "NEGATED",
+    "NEG_SCOPE_CHARS",
     "decode",
     "lexicon_features",
-    "token_lexicon_features",
     "negation_mask",
     "ngram_codes",
     "term_regex",
+    "token_lexicon_features",
     "word_codes",
 ]
 

@@ -13,7 +13,7 @@ import rjieba
 
 from . import lexicon
 
-__all__ = ["PUNCT", "USER_DICT", "cut_raw", "cut_many", "tokenize", "tokenizer", "user_words"]
+__all__ = ["PUNCT", "USER_DICT", "cut_many", "cut_raw", "tokenize", "tokenizer", "user_words"]
 
 USER_DICT: Final[str] = "power_dict.txt"
 _lock = threading.Lock()

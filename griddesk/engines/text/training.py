@@ -26,9 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path

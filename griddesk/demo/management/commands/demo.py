@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
         if opts["per_state"]:
             t = time.monotonic()
-            stats = Walker(ctx, opts["seed"]).run(opts["per_state"])
+            stats: dict[str, Any] = Walker(ctx, opts["seed"]).run(opts["per_state"])
             out.write(
                 f"Walked demo orders: {stats['created']} created, {stats['skipped']} already there "
                 f"({time.monotonic() - t:.1f} s)."
