@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import contract
 
@@ -84,7 +85,7 @@ class Reply(models.Model):
     class Kind(models.TextChoices):
         RESULT = "result", _("Handling result")
         VISIT = "visit", _("Return-visit outcome")
-        REOPEN = "reopen", _("Reopened")
+        REOPEN = "reopen", pgettext_lazy("center reply kind", "Reopened")
 
     class AckSource(models.TextChoices):
         RESPONSE = "response", _("In the answer to the delivery")

@@ -100,7 +100,7 @@ def test_who_may_acknowledge(sent: Any, client_for: Any) -> None:
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     not_json = APIClient().post(f"/api/v1/center/replies/{reply.pk}/ack", "[1]", content_type="application/json",
                                 HTTP_AUTHORIZATION=client_for("admin")._credentials["HTTP_AUTHORIZATION"])
-    assert not_json.status_code == 400
+    assert not_json.status_code == 400 and not_json.json()["code"] == "invalid_body"
     reply.refresh_from_db()
     assert reply.acknowledged_at is None
 
