@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -87,7 +88,10 @@ class ReplyAckApi(APIView):
         "Idempotent: again → 200 with the recorded acknowledgement; a different receipt → 409 receipt_mismatch.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        body = request.body
+        try:
+            body: bytes | None = request.body  # the signed bytes, before DRF parses them
+        except RawPostDataException:  # a form body already read (by the CSRF check): not a signed JSON request
+            body = None
         headers = {k.lower(): v for k, v in request.headers.items()}
         by = services.ack_authorise(user=request.user, body=body, headers=headers)
         receipt = services.clean_ack(request.data)

@@ -195,7 +195,7 @@ def reply_acknowledge(*, reply_id: int, receipt: str, by: Any = None) -> tuple[R
     return reply, True
 
 
-def ack_authorise(*, user: Any, body: bytes, headers: dict[str, str]) -> Any:
+def ack_authorise(*, user: Any, body: bytes | None, headers: dict[str, str]) -> Any:
     """Who may acknowledge: the center itself, signing its request with the
     endpoint's secret (Standard Webhooks headers, same scheme as the replies),
     or an administrator (token or session). Returns the user (None: the center)."""
@@ -206,7 +206,7 @@ def ack_authorise(*, user: Any, body: bytes, headers: dict[str, str]) -> Any:
         if ep is None:
             raise Forbidden(_("No 95598 center is configured."), code="no_center")
         sub: Subscription = ep.subscription
-        for secret in webhooks.signing_secrets(sub, timezone.now()):
+        for secret in webhooks.signing_secrets(sub, timezone.now()) if body is not None else []:
             try:
                 Webhook(secret).verify(body, headers)
                 return None

@@ -11,10 +11,10 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.center.conftest import center  # noqa: E402,F401 — the local "95598 center" fixture
+from tests.center.conftest import center  # noqa: F401 — the local "95598 center" fixture
 
-from . import test_walkthrough  # noqa: E402
-from .test_walkthrough import ARTIFACTS, build_demo_org, sign_in  # noqa: E402
+from . import test_walkthrough
+from .test_walkthrough import ARTIFACTS, build_demo_org, sign_in
 
 browser_page = test_walkthrough.browser_page
 pytestmark = test_walkthrough.pytestmark

@@ -4,7 +4,7 @@ administrator enters it); idempotent; bad input → 4xx with Chinese field messa
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ def sent(center: Any, configure: Any, make_order: Any, walk: Any, committed: Any
 
 def signed_post(secret: str, reply_id: int, body: dict[str, Any], msg_id: str = "msg_ack_1") -> Any:
     raw = json.dumps(body)
-    now = datetime.now(tz=timezone.utc)
+    now = datetime.now(tz=UTC)
     sig = Webhook(secret).sign(msg_id, now, raw)
     return APIClient().post(
         f"/api/v1/center/replies/{reply_id}/ack", raw, content_type="application/json",
