@@ -49,6 +49,11 @@ def test_mapping_edits_change_the_body_and_are_audited(center: Any, configure: A
     assert data["chuliren"] == "系统管理员" and "handler_name" not in data and "reply_type" not in data
     assert data["center_order_id"] == order["external_id"]
 
+    listing = client.get("/admin/center/fieldmapping/").content.decode()
+    assert "处理人（调查报告提交人，姓名）" in listing and "chuliren" in listing
+    for page in ("reply", "replyrule", "centerendpoint"):
+        assert client.get(f"/admin/center/{page}/").status_code == 200
+
 
 def test_the_time_limit_is_an_audited_rule(center: Any, configure: Any, make_order: Any, walk: Any, committed: Any,
                                            client: Any) -> None:
