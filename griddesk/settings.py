@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "griddesk.assessment",
     "griddesk.attachments",
     "griddesk.webhooks",
+    "griddesk.center",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("griddesk.assessment.urls")),
     path("api/v1/", include("griddesk.attachments.urls")),
     path("api/v1/", include("griddesk.webhooks.urls")),
+    path("api/v1/", include("griddesk.center.urls")),
     path("imports/", include("griddesk.imports.urls")),
     path("opinion/", include("griddesk.opinion.web_urls")),
     path("satisfaction/", include("griddesk.satisfaction.web_urls")),

@@ -52,6 +52,7 @@ def restore_seed_data() -> None:
     import_module("griddesk.sla.defaults").seed(apps, None)
     import_module("griddesk.workorders.migrations.0012_workflow_rules").seed(apps, None)
     import_module("griddesk.webhooks.migrations.0002_sweeper_schedule").seed(apps, None)
+    import_module("griddesk.center.defaults").seed(apps, None)
     # build_demo_org() seeds the work-order reference data (categories, rules).
 
 

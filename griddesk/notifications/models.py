@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     REOPENED = "reopened", _("Order reopened")
     OPINION_ORDER = "opinion_order", _("New public-opinion order")
     WEBHOOK_DEAD = "webhook_dead", _("Webhook delivery failed")
+    CENTER_REPLY_DUE = "center_reply_due", _("95598 reply not acknowledged")
 
 
 class Notification(models.Model):

@@ -21,6 +21,7 @@ from griddesk.attachments import selectors as attachment_selectors
 from griddesk.attachments import services as attachment_services
 from griddesk.attachments.inspection import ACCEPT
 from griddesk.attachments.models import Kind, Stage
+from griddesk.center import selectors as center_selectors
 from griddesk.common.errors import InvalidInput, ServiceError
 from griddesk.common.pagination import WalkedPaginator
 from griddesk.customers import selectors as customer_selectors
@@ -183,6 +184,7 @@ def _render_detail(
         **_attachment_parts(actor, order),
         "suggestion_reasons": presenters.suggestion_reasons(order.suggestion_reasons),
         **_comment_parts(actor, order),
+        "center_reply": center_selectors.reply_panel(order),  # the reply to the 95598 center (ADR 0030)
     }
     return render(request, "web/order_detail.html", context, status=status)
 

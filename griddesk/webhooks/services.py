@@ -18,7 +18,7 @@ import json
 import logging
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,7 +85,9 @@ def clean_url(url: Any) -> str:
     return url
 
 
-def clean_events(events: Any) -> list[str]:
+def clean_events(events: Any, *, allow_empty: bool = False) -> list[str]:
+    if allow_empty and events == []:
+        return []
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         raise InvalidInput(_("Choose at least one event type."), code="required", field="events")
     unknown = [e for e in events if e not in event_types.BY_TYPE]
@@ -100,13 +102,16 @@ def clean_events(events: Any) -> list[str]:
 @transaction.atomic
 def subscription_create(
     *, actor: Actor, url: str, events: list[str], active: bool = True, description: str = "",
-    include_personal_data: bool = False,
+    include_personal_data: bool = False, dedicated: bool = False,
 ) -> tuple[Subscription, str]:
-    """A new subscription and its secret (returned this once)."""
+    """A new subscription and its secret (returned this once). A ``dedicated``
+    one may have no event types: it gets only the deliveries another app
+    enqueues for it (:func:`delivery_enqueue`; the 95598 center's replies)."""
     require_admin(actor)
     secret = new_secret()
     sub = Subscription.objects.create(
-        url=clean_url(url), events=clean_events(events), active=bool(active), description=description or "",
+        url=clean_url(url), events=clean_events(events, allow_empty=dedicated), active=bool(active),
+        description=description or "",
         include_personal_data=bool(include_personal_data), secret=secret,
         created_by=actor.user if getattr(actor.user, "pk", None) else None,
     )
@@ -230,6 +235,48 @@ def outbox_write(event: DomainEvent) -> list[int]:
     return ids
 
 
+def delivery_enqueue(
+    *, subscription: Subscription, event_id: Any, event_type: str, payload: dict[str, Any], order_number: str = "",
+) -> Delivery:
+    """In the caller's transaction: one outbox row with a body another app
+    built (the 95598 center's reply), delivered like every webhook (same
+    signatures, retries, log, dead letters). Once per (subscription, event id):
+    a second call returns the existing row and queues nothing."""
+    now = timezone.now()
+    d, created = Delivery.objects.get_or_create(
+        subscription=subscription, event_id=event_id,
+        defaults={"event_type": event_type, "order_number": order_number, "payload": payload, "next_attempt_at": now,
+                  "queued_at": now},
+    )
+    if created:
+        transaction.on_commit(lambda: queue([d.pk]), robust=True)
+    return d
+
+
+#: Called in the transaction that records each attempt: ``listener(delivery, attempt)``.
+AttemptListener = Callable[[Delivery, Attempt], object]
+_attempt_listeners: list[AttemptListener] = []
+
+
+def on_attempt(listener: AttemptListener) -> AttemptListener:
+    """Register a listener for recorded attempts (an app reading its
+    deliveries' answers, e.g. the 95598 center's acknowledgement in a 2xx body).
+    Call from ``AppConfig.ready()``; registering twice is a no-op. A failing
+    listener is logged and rolled back to its savepoint: the attempt stands."""
+    if listener not in _attempt_listeners:
+        _attempt_listeners.append(listener)
+    return listener
+
+
+def _tell_listeners(d: Delivery, attempt: Attempt) -> None:
+    for listener in tuple(_attempt_listeners):
+        try:
+            with transaction.atomic():
+                listener(d, attempt)
+        except Exception:  # a listener must not undo the attempt's record
+            log.exception("webhook attempt listener %r failed on delivery %s", listener, d.pk)
+
+
 def queue(ids: Iterable[int]) -> None:
     from griddesk.common.queues import BACKGROUND, enqueue
 
@@ -350,8 +397,9 @@ def _record(delivery_id: int, sub_id: int, number: int, in_round: int, started: 
             retry_at = now + retry_wait(in_round)
             d.next_attempt_at = d.queued_at = retry_at
         d.save(update_fields=["leased_until", "last_status", "state", "delivered_at", "next_attempt_at", "queued_at"])
-        Attempt.objects.create(delivery=d, number=number, started_at=started, status=status, latency_ms=latency,
-                               response_excerpt=excerpt, error=error, outcome=outcome)
+        attempt = Attempt.objects.create(delivery=d, number=number, started_at=started, status=status,
+                                         latency_ms=latency, response_excerpt=excerpt, error=error, outcome=outcome)
+        _tell_listeners(d, attempt)
         if retry_at is not None:
             _schedule_retry(d.pk, retry_at)
         if dead:
