@@ -55,7 +55,7 @@ class ReplySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _view(self, obj: Reply) -> Any:
-        cache = self.context.setdefault("_views", {})
+        cache: dict[int, Any] = self.context.setdefault("_views", {})  # type: ignore[attr-defined]  # DRF passes a dict
         if obj.pk not in cache:
             cache[obj.pk] = selectors.view(obj)
         return cache[obj.pk]

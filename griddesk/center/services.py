@@ -92,7 +92,7 @@ def _context(reply: Reply, order: WorkOrder, event: DomainEvent) -> contract.Con
         handler_department = lead.department.name if lead else None
     visit = None
     if reply.kind == Reply.Kind.VISIT:
-        visit = ReturnVisit.objects.select_related("visited_by").filter(order=order, pk=event.data.get("visit")).first()
+        visit = ReturnVisit.objects.select_related("visited_by").filter(order=order, pk=event.data.get("visit") or 0).first()
     reopened = reply.kind == Reply.Kind.REOPEN or (reply.kind == Reply.Kind.VISIT and bool(event.data.get("reopened")))
     return contract.Context(
         reply=reply, order=order, report=report, visit=visit,
@@ -206,9 +206,10 @@ def ack_authorise(*, user: Any, body: bytes | None, headers: dict[str, str]) -> 
         if ep is None:
             raise Forbidden(_("No 95598 center is configured."), code="no_center")
         sub: Subscription = ep.subscription
-        for secret in webhooks.signing_secrets(sub, timezone.now()) if body is not None else []:
+        secrets = webhooks.signing_secrets(sub, timezone.now()) if body is not None else []
+        for secret in secrets:
             try:
-                Webhook(secret).verify(body, headers)
+                Webhook(secret).verify(body or b"", headers)
                 return None
             except WebhookVerificationError:
                 continue
