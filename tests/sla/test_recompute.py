@@ -8,9 +8,8 @@ import pytest
 from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 
-from griddesk.sla import selectors, services
-from griddesk.sla.context import sla_banner
-from griddesk.workorders import rules
+from griddesk.workorders import clock, clock_services, rules
+from griddesk.workorders.context import sla_banner
 from griddesk.workorders.models import RuleChange, WorkOrder
 
 from .conftest import local
@@ -48,7 +47,7 @@ def banner_for(client_for, username):
 
 def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for, make_order, committed, december):
     closed = place(make_order()["number"], local(2026, 12, 30, 11), "important", state="archived")
-    assert selectors.provisional_years_in_use() == [2027]
+    assert clock.provisional_years_in_use() == [2027]
     assert banner_for(client_for, "admin") == "2027年节假日安排尚未确认"
     assert banner_for(client_for, "agent") == ""
 
@@ -82,11 +81,11 @@ def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for,
     assert api["deadline_provisional"] is False
     assert datetime.fromisoformat(api["deadline_at"]) == local(2027, 1, 7, 23, 59, 59)
 
-    summary = RuleChange.objects.get(model=services.RECOMPUTE_LABEL)
+    summary = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL)
     assert summary.change == "recompute" and summary.actor.username == "admin"
     assert summary.after["recomputed"] == 1 and summary.after["still_provisional"] == 0
     assert summary.after["sample"][0]["number"] == order.number
-    assert selectors.provisional_years_in_use() == []
+    assert clock.provisional_years_in_use() == []
     assert banner_for(client_for, "admin") == ""
 
     # The deadline API now answers from the confirmed calendar.
@@ -101,7 +100,7 @@ def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for,
     order.refresh_from_db()
     assert order.deadline_provisional is True and order.deadline_at == local(2027, 1, 7, 23, 59, 59)
     assert RuleChange.objects.filter(model="sla.ConfirmedYear", change="delete").count() == 1
-    assert RuleChange.objects.filter(model=services.RECOMPUTE_LABEL).count() == 2
+    assert RuleChange.objects.filter(model=clock_services.RECOMPUTE_LABEL).count() == 2
 
 
 def test_an_override_without_confirmation_moves_the_deadline_but_stays_provisional(org, client_for, committed, december):
@@ -127,7 +126,7 @@ def test_an_override_in_an_official_year_moves_non_provisional_deadlines(org, cl
     inside.refresh_from_db()
     assert inside.deadline_at == local(2026, 12, 2, 23, 59, 59) and not inside.deadline_provisional
     assert WorkOrder.objects.get(pk=after.pk).deadline_at == after.deadline_at
-    summary = RuleChange.objects.get(model=services.RECOMPUTE_LABEL)
+    summary = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL)
     assert summary.after["range"] == ["2026-11-30", "2026-11-30"] and summary.after["recomputed"] == 1
 
     # Deleting it puts the deadline back.
@@ -142,12 +141,12 @@ def test_recompute_runs_in_batches(org, make_order):
     for n in numbers:
         place(n, local(2026, 12, 30, 10), "important")
     WorkOrder.objects.filter(number__in=numbers).update(deadline_at=local(2027, 3, 1))  # stale
-    summary = services.deadlines_recompute(batch_size=2, reason="test")
+    summary = clock_services.deadlines_recompute(batch_size=2, reason="test")
     assert summary["examined"] == 5 and summary["recomputed"] == 5 and summary["still_provisional"] == 5
     assert set(WorkOrder.objects.filter(number__in=numbers).values_list("deadline_at", flat=True)) == {
         local(2027, 1, 6, 23, 59, 59)
     }
-    again = services.deadlines_recompute(batch_size=2)
+    again = clock_services.deadlines_recompute(batch_size=2)
     assert again["recomputed"] == 0  # idempotent
 
 
@@ -207,7 +206,7 @@ def test_recompute_covers_every_policy_kind_and_fixes_overdue_flags(org, make_or
                                                      deadline_provisional=True, overdue=True)
     WorkOrder.objects.filter(pk=fault.pk).update(received_at=received, deadline_at=now + timedelta(days=9),
                                                  deadline_provisional=True)
-    summary = services.deadlines_recompute(reason="test", now=now)
+    summary = clock_services.deadlines_recompute(reason="test", now=now)
     assert summary["examined"] == 2 and summary["recomputed"] == 2 and summary["overdue_changed"] >= 1
     c = WorkOrder.objects.get(pk=complaint.pk)
     expected = rules.handling_deadline(received, c.complexity)
@@ -224,5 +223,5 @@ def test_recompute_covers_every_policy_kind_and_fixes_overdue_flags(org, make_or
         assert e.data["overdue"] is o.overdue
     assert {s["number"] for s in summary["sample"]} == {c.number, f.number}
     # a second run finds nothing to change
-    again = services.deadlines_recompute(reason="again", now=now)
+    again = clock_services.deadlines_recompute(reason="again", now=now)
     assert again["recomputed"] == 0

@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 
 from griddesk.notifications.tasks import watch_deadlines
-from griddesk.sla.services import deadlines_recompute
+from griddesk.workorders.clock_services import deadlines_recompute
 from griddesk.workorders import rules
 from griddesk.workorders.models import WorkOrder
 
