@@ -225,3 +225,76 @@ def test_recompute_covers_every_policy_kind_and_fixes_overdue_flags(org, make_or
     # a second run finds nothing to change
     again = clock_services.deadlines_recompute(reason="again", now=now)
     assert again["recomputed"] == 0
+
+
+def test_a_task_queued_under_the_old_sla_path_still_recomputes(org, december):
+    """Tasks queued before the order clock moved to workorders name
+    ``griddesk.sla.tasks.*``: they still run (sla announces the change, the
+    clock's listener queues its own task, run inline here)."""
+    from griddesk.common.queues import BACKGROUND, enqueue
+    from griddesk.sla.models import CalendarOverride, ConfirmedYear
+
+    CalendarOverride.objects.create(day=datetime(2027, 1, 4).date(), is_workday=False, source_notice=NOTICE)
+    ConfirmedYear.objects.create(year=2027, notice=NOTICE)
+    enqueue("griddesk.sla.tasks.recompute_provisional_deadlines", queue=BACKGROUND, first="2027-01-01", last="2027-12-31",
+            actor_id=None, reason="queued before the move")
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 7, 23, 59, 59) and december.deadline_provisional is False
+    summary = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL)
+    assert summary.after["reason"] == "queued before the move" and summary.after["recomputed"] == 1
+
+    enqueue("griddesk.sla.tasks.recompute_after_rule_change", queue=BACKGROUND, order_types=["complaint"],
+            actor_id=None, reason="rules, queued before the move")
+    rules_run = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL, object_id="rules")
+    assert rules_run.after["reason"] == "rules, queued before the move"
+
+
+def test_the_recompute_waits_for_the_commit_and_a_rollback_recomputes_nothing(org, december, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from griddesk.sla import services
+    from tests.walk import admin_actor
+
+    day = datetime(2027, 1, 4).date()
+    with django_capture_on_commit_callbacks(execute=False) as rolled_back:
+        try:
+            with transaction.atomic():
+                services.calendar_override_set(actor=admin_actor(), day=day, is_workday=False, source_notice=NOTICE)
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+    assert rolled_back == []
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.calendar_override_set(actor=admin_actor(), day=day, is_workday=False, source_notice=NOTICE)
+    # announced on commit, not during the change
+    assert not RuleChange.objects.filter(model=clock_services.RECOMPUTE_LABEL).exists()
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 6, 23, 59, 59)
+    assert len(pending) == 1
+    pending[0]()
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 7, 23, 59, 59)
+    assert RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL).after["reason"] == "override 2027-01-04"
+
+
+def test_the_migration_points_schedules_at_the_moved_tasks(db):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django_q.models import Schedule
+
+    migration = import_module("griddesk.workorders.migrations.0014_clock_task_paths")
+    old = Schedule.objects.create(func="griddesk.sla.tasks.recompute_provisional_deadlines", name="nightly-recompute")
+    other = Schedule.objects.create(func="griddesk.notifications.tasks.watch_deadlines", name="other-watch")
+    migration.forward(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.func == "griddesk.workorders.tasks.recompute_provisional_deadlines"
+    assert other.func == "griddesk.notifications.tasks.watch_deadlines"
+    from griddesk.workorders import tasks
+
+    assert callable(tasks.recompute_provisional_deadlines) and old.func.endswith(tasks.recompute_provisional_deadlines.__name__)
+    migration.backward(apps, None)
+    old.refresh_from_db()
+    assert old.func == "griddesk.sla.tasks.recompute_provisional_deadlines"
