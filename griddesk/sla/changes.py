@@ -60,7 +60,7 @@ def announce(change: Change) -> None:
     (a task) fails and is retried rather than losing a recompute."""
     if not _listeners:
         log.warning("no listener for %s: open orders' deadlines are not recomputed", change)
-    for listener in list(_listeners):
+    for listener in _listeners:
         listener(change)
 
 

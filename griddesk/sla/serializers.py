@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from griddesk.common.validation import AwareDateTimeField, BoundedDateField, CleanCharField
+
 from . import selectors
 
 # "2026-09-30T10:00:00 08:00": an unencoded "+" in a query string arrives as a space.

@@ -10,7 +10,6 @@ This app knows nothing of orders.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,8 +24,6 @@ from griddesk.organisation.access import Actor
 
 from . import changes, selectors
 from .models import CalendarOverride, ConfirmedYear
-
-log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------ helpers
 

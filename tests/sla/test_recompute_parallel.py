@@ -8,8 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from griddesk.workorders import clock_services
-from griddesk.workorders import rules
+from griddesk.workorders import clock_services, rules
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 
 from ..walk import new_order

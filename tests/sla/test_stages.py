@@ -12,8 +12,8 @@ from django.utils import timezone
 from griddesk.notifications.models import Notification
 from griddesk.notifications.tasks import watch_deadlines
 from griddesk.sla import services
-from griddesk.workorders import clock, clock_services
 from griddesk.sla.models import SlaPolicy
+from griddesk.workorders import clock, clock_services
 from griddesk.workorders import services as wo_services
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 from tests.walk import admin_actor, new_order
