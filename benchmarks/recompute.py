@@ -8,7 +8,7 @@ loader, timed); make every loaded order open (investigating) with a stale,
 provisional deadline — the worst case: every order is a candidate and every
 deadline moves, so each gets its UPDATE and its ``deadline`` event; then enter
 a calendar override (an administrator's change, through the service) and time
-``sla.services.deadlines_recompute`` over the whole range, while a probe thread
+``workorders.clock_services.deadlines_recompute`` over the whole range, while a probe thread
 on its own connection keeps updating random orders (``SELECT … FOR UPDATE`` +
 ``UPDATE``, like an action) and records how long it waits: the table is never
 locked, a row at most for one batch.
@@ -75,7 +75,8 @@ def main() -> dict[str, object]:
     from django.core.management import call_command
     from django.db import connection, connections, transaction
 
-    from griddesk.sla import services
+    from griddesk.sla import services as sla_services
+    from griddesk.workorders import clock_services as services
     from griddesk.workorders.models import WorkOrder
 
     assert connection.vendor == "postgresql", "run under scripts/with-postgres.sh (DATABASE_URL)"
@@ -214,7 +215,7 @@ def main() -> dict[str, object]:
                 day=date(2027, 1, 1), defaults={"is_workday": False, "source_notice": "benchmark 2027 notice"}
             )
             with transaction.atomic():
-                services._confirm(actor=admin, year=2027, notice="benchmark 2027 notice")
+                sla_services._confirm(actor=admin, year=2027, notice="benchmark 2027 notice")
             run("confirm", date(2027, 1, 1), date(2027, 12, 31))
         elif name == "override":
             mid = (rmin + (rmax - rmin) / 2).date()

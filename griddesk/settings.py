@@ -144,7 +144,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "griddesk.sla.context.sla_banner",
+                "griddesk.workorders.context.sla_banner",
             ],
         },
     }

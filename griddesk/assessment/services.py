@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from griddesk.common import rule_audit
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from griddesk.engines import scoring
 from griddesk.engines.workflow import Role
@@ -21,7 +22,6 @@ from griddesk.workorders.models import (
     LeadAssignment,
     Report,
     ReturnVisit,
-    RuleChange,
     StateChoice,
     WorkOrder,
 )
@@ -62,13 +62,13 @@ def scoring_rules_publish(*, actor: Any, rules: dict[str, Any], note: str = "") 
     version = (previous.version if previous else 0) + 1
     user = actor if getattr(actor, "pk", None) else None
     rs = ScoringRuleSet.objects.create(version=version, rules=rules, note=note, created_by=user)
-    RuleChange.objects.create(
+    rule_audit.record(
+        actor=user,
         model="assessment.ScoringRuleSet",
         object_id=str(rs.pk),
         change="create",
         before={"version": previous.version, "rules": previous.rules} if previous else None,
         after={"version": rs.version, "rules": rs.rules, "note": note},
-        actor=user,
     )
     return rs
 

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from griddesk.common.admin import ReadOnlyAdmin
-from griddesk.workorders.admin import AuditedRuleAdmin
+from griddesk.common.admin import AuditedRuleAdmin
 
 from .models import Attachment, AttachmentAccess, AttachmentRule
 

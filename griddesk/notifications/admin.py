@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from griddesk.workorders.admin import AuditedRuleAdmin
+from griddesk.common.admin import AuditedRuleAdmin
 
 from .models import Delivery, Notification, WatchThreshold
 

@@ -184,7 +184,7 @@ def _process_stages(
                 for u in people
             ]
     if newly_overdue:
-        from griddesk.sla.services import orders_mark_stage_overdue
+        from griddesk.workorders.clock_services import orders_mark_stage_overdue
 
         counts["marked_stage_overdue"] += orders_mark_stage_overdue(order_ids=newly_overdue, now=now)
     for note in services.notices_create(notices):
@@ -233,7 +233,7 @@ def _process(
             title, body = render(Kind.WARNING, o, reason=_reason(reason, t))
             notices += [Notice(u, o.pk, Kind.WARNING, title, body, f"warning:{t.code}:{o.number}:{dk}:{u}") for u in people]
     if newly_overdue:
-        from griddesk.sla.services import orders_mark_overdue
+        from griddesk.workorders.clock_services import orders_mark_overdue
 
         counts["marked_overdue"] += orders_mark_overdue(order_ids=newly_overdue, now=now)
     for note in services.notices_create(notices):

@@ -1,5 +1,5 @@
 """Admin: sources (feeds) and the risk settings as audited data (every change
-writes a workorders.RuleChange row, the same audit as the grading rules).
+writes a RuleChange row through griddesk.common.rule_audit, the same audit as the grading rules).
 Items, stories and their events are read-only here."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from griddesk.common.admin import ReadOnlyAdmin
-from griddesk.workorders.admin import AuditedRuleAdmin
+from griddesk.common.admin import AuditedRuleAdmin, ReadOnlyAdmin
 
 from . import rules
 from .models import (

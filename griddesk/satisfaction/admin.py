@@ -1,5 +1,5 @@
 """Admin for the editable rule and the questionnaires. Every save and delete is
-audited (``workorders.RuleChange``, before/after) through the services."""
+audited (``griddesk.common.rule_audit``: a RuleChange row, before/after) through the services."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from griddesk.workorders.admin import AuditedRuleAdmin
-from griddesk.workorders.services import rule_delete, rule_save
+from griddesk.common.admin import AuditedRuleAdmin
+from griddesk.common.rule_audit import rule_delete, rule_save
 
 from .models import AhpWeighting, Construct, Indicator, IndexSnapshot, PathLink, Questionnaire, SurveyResponse, VisitRule
 from .structure import STRUCTURAL, inactive_hint, structure_problems

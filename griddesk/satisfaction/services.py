@@ -233,7 +233,7 @@ def _record(task: VisitTask, actor: Actor, **data: Any) -> None:
 
 @transaction.atomic
 def visit_rule_save(*, actor: Any, rule: VisitRule, created: bool) -> VisitRule:
-    from griddesk.workorders.services import rule_save
+    from griddesk.common.rule_audit import rule_save
 
     if rule.due_working_days < 1 or rule.due_working_days > 30:
         raise InvalidInput(_("Between 1 and 30 working days."), code="out_of_range", field="due_working_days")

@@ -100,7 +100,7 @@ def _ahp_message(exc: ahp.AhpError) -> str:
 def ahp_weighting_save(*, actor: Actor, questionnaire: Questionnaire, labels: list[str], matrix: Any,
                        method: str = "eigen", note: str = "") -> AhpWeighting:
     """Validate with the engine, store as the active weighting, audit."""
-    from griddesk.workorders.services import rule_save
+    from griddesk.common.rule_audit import rule_save
 
     if actor.role != Role.ADMIN:
         raise Forbidden(_("Only an administrator may enter AHP judgements."))

@@ -10,9 +10,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from griddesk.common.admin import AuditedRuleAdmin, engine_check
 from griddesk.common.errors import ServiceError
 from griddesk.organisation.access import actor_for
-from griddesk.workorders.admin import AuditedRuleAdmin, _engine_check
 
 from . import policies, services
 from .models import BusinessHours, CalendarOverride, ConfirmedYear, DepartmentArea, SlaPolicy
@@ -125,12 +125,13 @@ class ConfirmedYearAdmin(_AdminOnly):
 
 
 # ------------------------------------------------------------------ SLA policies
-# Audited like the work-order rules (RuleChange before/after, workorders.services.rule_save).
+# Audited like every rule (RuleChange before/after, common.rule_audit).
 
 
 class _RecomputingRuleAdmin(AuditedRuleAdmin):
     """Audited like the other rules; after the change commits, the affected open
-    orders' deadlines are recomputed in the background (``sla.services.sla_rule_save``)."""
+    orders' deadlines are recomputed in the background (``sla.services.sla_rule_save``
+    announces the change; the order clock recomputes)."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.sla_rule_save(actor=request.user, instance=obj, created=not change)
@@ -150,7 +151,7 @@ class SlaPolicyForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        return _engine_check(self, policies.policy_from_row)
+        return engine_check(self, policies.policy_from_row)
 
 
 @admin.register(SlaPolicy)

@@ -1,4 +1,5 @@
-"""Thin REST endpoints for the calendar and deadline look-ups."""
+"""Thin REST endpoints for the calendar. (The deadline look-up, /api/v1/sla/deadline,
+is the order clock's: ``workorders.clock_apis``.)"""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -25,8 +24,6 @@ from griddesk.organisation.access import actor_for
 from . import selectors, services
 from .serializers import (
     CalendarYearSerializer,
-    DeadlineOutSerializer,
-    DeadlineQuerySerializer,
     OverrideImportOutSerializer,
     OverrideImportSerializer,
     OverrideOutSerializer,
@@ -150,33 +147,3 @@ class CalendarYearConfirmApi(APIView):
         services.require_admin(actor)
         services.calendar_year_unconfirm(actor=actor, year=year)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class DeadlineApi(APIView):
-    """When an order with these facts would be due: the handling deadline from
-    the most specific matching SLA policy, and every stage limit that applies
-    (forwarding, grading, fault-repair arrival)."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("received_at", OpenApiTypes.DATETIME, required=True,
-                             description="RFC 3339 (with an offset), e.g. 2026-09-30T10:00:00+08:00"),
-            OpenApiParameter("type", str, required=False, description="order type code (default complaint)"),
-            OpenApiParameter("grade", int, required=False, description="1–4"),
-            OpenApiParameter("complexity", str, required=False, enum=["ordinary", "important"],
-                             description="default: important for grade 1, else ordinary"),
-            OpenApiParameter("channel", str, required=False, description="channel code (95598, online, 12345, media …)"),
-            OpenApiParameter("area_type", str, required=False, enum=["urban", "rural", "remote"],
-                             description="for fault-repair arrival limits"),
-        ],
-        responses=DeadlineOutSerializer,
-    )
-    def get(self, request: Request) -> Response:
-        s = DeadlineQuerySerializer(data=request.query_params)
-        s.is_valid(raise_exception=True)
-        v = s.validated_data
-        answer = selectors.deadline_for(
-            received_at=v["received_at"], type=v["type"], grade=v["grade"], complexity=v["complexity"],
-            channel=v["channel"], area_type=v["area_type"],
-        )
-        return Response(DeadlineOutSerializer(answer).data)

@@ -1,11 +1,9 @@
-"""Template context: the "calendar not confirmed" banner for administrators."""
+"""The text of the "calendar not confirmed" banner. (The template context
+processor that shows it to administrators, ``calendar_banner``, asks which
+years open orders use: ``workorders.context.sla_banner``.)"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 
@@ -13,23 +11,3 @@ def banner_text(years: list[int]) -> str:
     if not years:
         return ""
     return _("The %(year)s holiday calendar is not confirmed") % {"year": "、".join(str(y) for y in years)}
-
-
-def sla_banner(request: HttpRequest) -> dict[str, Any]:
-    """``calendar_banner``: e.g. "2027年节假日安排尚未确认" for administrators while
-    open orders have deadlines in a year not yet confirmed; "" otherwise.
-
-    Lazy: the queries run only when a template uses the variable.
-    """
-
-    def compute() -> str:
-        from griddesk.organisation.access import actor_for
-
-        from .selectors import provisional_years_in_use
-
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not actor_for(user).is_admin:
-            return ""
-        return banner_text(provisional_years_in_use())
-
-    return {"calendar_banner": SimpleLazyObject(compute)}

@@ -3,7 +3,8 @@
 ``CalendarOverride`` rows beat the official (chinesecalendar) data;
 ``ConfirmedYear`` rows mark a year without official data as confirmed once its
 State Council notice has been entered, so its deadlines stop being provisional.
-Every write goes through :mod:`griddesk.sla.services` (audited as RuleChange).
+Every write goes through :mod:`griddesk.sla.services` (audited as RuleChange,
+``common.rule_audit``).
 """
 
 from __future__ import annotations

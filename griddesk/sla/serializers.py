@@ -1,4 +1,5 @@
-"""API shapes for the calendar and deadline endpoints (input validation only)."""
+"""API shapes for the calendar endpoints (input validation only). The deadline
+look-up's are ``workorders.clock_apis``'."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from griddesk.common.validation import AwareDateTimeField, BoundedDateField, CleanCharField
-from griddesk.workorders.models import Channel, Complexity, OrderType
-
-from .models import AreaType
 
 from . import selectors
 
@@ -83,15 +81,6 @@ class OverrideImportSerializer(serializers.Serializer):
         return data
 
 
-class DeadlineQuerySerializer(serializers.Serializer):
-    received_at = AnyTimeAwareDateTimeField()
-    type = serializers.ChoiceField(choices=OrderType.choices, required=False, default=OrderType.COMPLAINT.value)
-    grade = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=4)
-    complexity = serializers.ChoiceField(choices=Complexity.choices, required=False, allow_null=True, default=None)
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_null=True, default=None)
-    area_type = serializers.ChoiceField(choices=AreaType.choices, required=False, allow_null=True, default=None)
-
-
 class DayOutSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
     is_workday = serializers.BooleanField()
@@ -142,18 +131,3 @@ class CalendarYearSerializer(serializers.Serializer):
     confirmation = ConfirmationOutSerializer(allow_null=True)
     days = DayOutSerializer(many=True)
     overrides = OverrideOutSerializer(many=True)
-
-
-class StageOutSerializer(serializers.Serializer):
-    stage = serializers.CharField()
-    due_at = serializers.DateTimeField()
-    provisional = serializers.BooleanField()
-    rule = serializers.DictField()
-
-
-class DeadlineOutSerializer(serializers.Serializer):
-    due_at = serializers.DateTimeField()
-    provisional = serializers.BooleanField()
-    working_days = serializers.IntegerField(allow_null=True)
-    rule = serializers.DictField()
-    stages = StageOutSerializer(many=True)

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import apis
 
@@ -7,6 +7,5 @@ urlpatterns = [
     path("calendar/overrides/<str:day>/", apis.CalendarOverrideDetailApi.as_view(), name="calendar-override"),
     path("calendar/<int:year>/", apis.CalendarYearApi.as_view(), name="calendar-year"),
     path("calendar/<int:year>/confirm/", apis.CalendarYearConfirmApi.as_view(), name="calendar-year-confirm"),
-    # The issue documents the path without a trailing slash; accept both.
-    re_path(r"^sla/deadline/?$", apis.DeadlineApi.as_view(), name="sla-deadline"),
+    # sla/deadline (the order clock's look-up) is in workorders.urls.
 ]

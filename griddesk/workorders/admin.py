@@ -9,9 +9,9 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from griddesk.common.admin import ReadOnlyAdmin
+from griddesk.common.admin import AuditedRuleAdmin, ReadOnlyAdmin, engine_check
 
-from . import rules, services
+from . import rules
 from .models import (
     Category,
     GradingRule,
@@ -25,31 +25,6 @@ from .models import (
 )
 
 
-class AuditedRuleAdmin(admin.ModelAdmin):
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.rule_save(actor=request.user, instance=obj, created=not change)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.rule_delete(actor=request.user, instance=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            services.rule_delete(actor=request.user, instance=obj)
-
-
-def _engine_check(form: forms.ModelForm, to_engine: Any) -> dict[str, Any]:
-    """Validate the edited row with the same conversion the running system uses."""
-    data = form.cleaned_data
-    if form._errors:  # field errors first; the engine needs every field
-        return data
-    fields = {f.name for f in form._meta.model._meta.fields if f.name in data}
-    try:
-        to_engine(form._meta.model(**{k: data[k] for k in fields}))
-    except (ValueError, TypeError) as exc:
-        raise forms.ValidationError(str(exc), code="invalid_rule") from None
-    return data
-
-
 class GradingRuleForm(forms.ModelForm):
     class Meta:
         model = GradingRule
@@ -57,7 +32,7 @@ class GradingRuleForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        return _engine_check(self, rules.grading_rule_from_row)
+        return engine_check(self, rules.grading_rule_from_row)
 
 
 @admin.register(GradingRule)
@@ -74,7 +49,7 @@ class RoutingRuleForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        return _engine_check(self, rules.routing_rule_from_row)
+        return engine_check(self, rules.routing_rule_from_row)
 
 
 @admin.register(RoutingRule)

@@ -1,7 +1,7 @@
 """Domain events: how the apps built on the core hear what happened to an order.
 
-The core (``griddesk.workorders``, and ``griddesk.sla`` when the clock writes
-events) calls :func:`publish` wherever it records a ``WorkOrderEvent``; apps
+The core (``griddesk.workorders``: its one writer of events, ``history``, for
+every action and for the clock) calls :func:`publish` wherever it records a ``WorkOrderEvent``; apps
 subscribe from their ``AppConfig.ready()`` and the core never imports them
 (ADR 0026). A later outbox/webhook stage subscribes here too.
 

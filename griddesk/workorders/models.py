@@ -154,7 +154,7 @@ class WorkOrder(models.Model):
     )
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("provisional deadline"), default=False)
-    # SLA (griddesk.sla): the handling policy applied, the overdue flag the
+    # SLA (workorders.clock, policies from griddesk.sla): the handling policy applied, the overdue flag the
     # watcher sets, and suspension (挂起): the clock stops while suspended and
     # the suspended time (in the policy's unit) extends the deadline.
     sla_policy = models.CharField(_("SLA policy"), max_length=64, blank=True)
@@ -169,7 +169,7 @@ class WorkOrder(models.Model):
         _("suspension extension"), default=0,
         help_text=_("Suspended time added to the budget: working days or minutes, per the policy's kind."),
     )
-    # The current stage's own limit (griddesk.sla, engines.sla.stage_after):
+    # The current stage's own limit (workorders.clock, engines.sla.stage_after):
     # forward (95598 station), grade (specialist) or fault repair's arrival;
     # "" when no stage clock runs. Watched like the handling deadline.
     stage = models.CharField(pgettext_lazy("current stage", "stage"), max_length=20, blank=True, default="", db_default="")

@@ -15,7 +15,7 @@ from griddesk.engines import grading, routing, workdays
 from .models import Category, GradingRule, RoutingRule, TimeLimitRule, WorkflowRule
 
 if TYPE_CHECKING:
-    from griddesk.sla.policies import SlaRules
+    from .clock import SlaRules
 
 
 def grading_rule_from_row(r: GradingRule) -> grading.GradingRule:
@@ -82,10 +82,11 @@ def calendar() -> workdays.WorkdayCalendar:
 
 
 def sla_rules(cal: workdays.WorkdayCalendar | None = None) -> SlaRules:
-    """SLA policies + business hours + area types + the calendar (griddesk.sla)."""
-    from griddesk.sla import policies
+    """SLA policies + business hours + area types + the calendar (the data in
+    griddesk.sla, applied to orders by workorders.clock)."""
+    from . import clock
 
-    return policies.load(cal)
+    return clock.load(cal)
 
 
 def handling_deadline(

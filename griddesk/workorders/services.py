@@ -31,9 +31,8 @@ from griddesk.engines.workflow import Action, State
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import COMPANY_TYPES, Department, DepartmentType
 from griddesk.organisation.selectors import department_company
-from griddesk.sla import stages
 
-from . import domain_events, rules, search, selectors
+from . import clock, history, rules, search, selectors
 from .models import (
     ESCALATED_CHANNELS,
     ActionChoice,
@@ -390,35 +389,23 @@ def _build_order(
     order.suggestion_reasons = [suggestion.rule_code, *suggestion.reasons]
     # Until graded, the clock runs on the suggested complexity.
     order.complexity = suggestion.complexity
-    policy, deadline = ctx.sla.handling(order)  # SLA policies (griddesk.sla), else 2 / 4 working days
+    policy, deadline = ctx.sla.handling(order)  # SLA policies (workorders.clock), else 2 / 4 working days
     order.sla_policy = policy.code
     order.deadline_at = deadline.due_at
     order.deadline_provisional = deadline.provisional
-    stages.stage_on_intake(order, ctx.sla)  # forward (or fault repair's arrival) stage limit
+    clock.stage_on_intake(order, ctx.sla)  # forward (or fault repair's arrival) stage limit
     return order
 
 
 def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: str, to_state: str, note: str = "", data: dict[str, Any] | None = None) -> WorkOrderEvent:
-    return rows.new(  # type: ignore[no-any-return]
-        WorkOrderEvent,
-        order=order,
-        seq=order.version,
-        action=action,
-        actor=actor.user if actor.user.pk else None,  # type: ignore[misc]
-        actor_name=actor.user.get_username(),
-        at=timezone.now(),
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data or {},
-    )
+    return history.event_new(order, actor, action=action, from_state=from_state, to_state=to_state, note=note, data=data)
 
 
 def _record(event: WorkOrderEvent) -> None:
     """Save an order's event and publish it to the apps subscribed to it
-    (``domain_events``; in-transaction subscribers run now, the rest on commit)."""
-    event.save()
-    domain_events.publish_recorded([event])
+    (``history``, the one writer of events; in-transaction subscribers run
+    now, the rest on commit)."""
+    history.record(event)
 
 
 def _by_external_id(external_id: str) -> WorkOrder | None:
@@ -478,8 +465,7 @@ def work_order_intake(
                 order, actor, action="create", from_state="", to_state=order.state,
                 data={"channel": order.channel, "external_id": order.external_id, "type": order.type},
             )
-            rows.insert(created_event)
-            domain_events.publish_recorded([created_event])
+            history.insert(created_event)
             search.search_index_orders([order])
             _offer_phone_update(actor, data, order)
             if on_created is not None:
@@ -619,7 +605,7 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
             o.repeat_of = pending[id(o)]
         if in_batch:
             WorkOrder.objects.bulk_update(in_batch, ["repeat_of"], batch_size=500)
-        created_events = WorkOrderEvent.objects.bulk_create(
+        history.record_many(
             [
                 _create_event(o, actor, action="create", from_state="", to_state=o.state,
                               data={"channel": o.channel, "external_id": o.external_id, "type": o.type, "bulk": True})
@@ -627,7 +613,6 @@ def _bulk_write(actor: Actor, valid: list[tuple[int, IntakeData]]) -> list[BulkR
             ],
             batch_size=500,
         )
-        domain_events.publish_recorded(created_events)
         search.search_index_orders([o for _, o in orders])
     results.extend(BulkResult(index=i, status="created", order=o) for i, o in orders)
     return results
@@ -716,11 +701,11 @@ def _transition(
     order.state = to_state.value
     order.version = previous + 1
     order.updated_at = timezone.now()
-    # The stage clock (griddesk.sla.stages): forward → grade → none; arrival until on site.
-    stage_fields = stages.stage_on_action(order, action.value, order.updated_at)
+    # The stage clock (workorders.clock): forward → grade → none; arrival until on site.
+    stage_fields = clock.stage_on_action(order, action.value, order.updated_at)
     if stage_fields:
         fields = [*fields, *stage_fields]
-        data = {**(data or {}), **stages.stage_event_data(order)}
+        data = {**(data or {}), **clock.stage_event_data(order)}
     changed = {"state", "version", "updated_at", *fields}
     # Compare-and-swap: if another transaction changed the order since we read
     # it, nothing is updated and this action loses with a 409.
@@ -1223,7 +1208,6 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
     """Restart the clock: back to the state it was suspended from, the deadline
     extended by the suspended working time (in the handling policy's unit)."""
     from griddesk.engines import sla
-    from griddesk.sla.stages import stage_on_resume
 
     wo = _lock(order, actor, Action.RESUME, expected_version=expected_version)
     now = timezone.now()
@@ -1239,7 +1223,7 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
     target = State(wo.suspended_from or State.INVESTIGATING)
     suspended_at = wo.suspended_at
     wo.suspended_at, wo.suspended_from = None, ""
-    stage_data = stage_on_resume(wo, r, suspended_at, now)
+    stage_data = clock.stage_on_resume(wo, r, suspended_at, now)
     fields = ["suspended_at", "suspended_from", "suspension_extension", "deadline_at", "deadline_provisional", "sla_policy", "overdue"]
     if stage_data:
         fields += ["stage_extension", "stage_deadline_at", "stage_provisional", "stage_overdue"]
@@ -1317,53 +1301,3 @@ def work_order_act(*, order: WorkOrder | str, actor: Actor, action: str, data: d
         case Action.RESUME:
             return work_order_resume(**common, note=note)
     raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")  # pragma: no cover
-
-
-# ------------------------------------------------------------------ rules as data
-
-
-def _rule_snapshot(instance: Any) -> dict[str, Any]:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-    from django.forms.models import model_to_dict
-
-    # Through JSON: times, decimals and dates (business hours, thresholds) as strings.
-    return json.loads(json.dumps(model_to_dict(instance), cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
-
-
-@transaction.atomic
-def rule_save(*, actor: Any, instance: Any, created: bool) -> Any:
-    """Save an administrator's change to a rule and audit it (before/after)."""
-    from .models import RuleChange
-
-    model = type(instance)
-    before = None
-    if not created and instance.pk is not None:
-        old = model.objects.select_for_update().filter(pk=instance.pk).first()
-        before = _rule_snapshot(old) if old is not None else None
-    instance.save()
-    RuleChange.objects.create(
-        model=model._meta.label,
-        object_id=str(instance.pk),
-        change="create" if created else "update",
-        before=before,
-        after=_rule_snapshot(instance),
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
-    return instance
-
-
-@transaction.atomic
-def rule_delete(*, actor: Any, instance: Any) -> None:
-    from .models import RuleChange
-
-    RuleChange.objects.create(
-        model=type(instance)._meta.label,
-        object_id=str(instance.pk),
-        change="delete",
-        before=_rule_snapshot(instance),
-        after=None,
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
-    instance.delete()

@@ -1,8 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from griddesk.customers.apis import CustomerDetailApi
 
-from . import apis
+from . import apis, clock_apis
 from .reference_apis import ReferenceApi
 
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("work-orders/<str:number>/actions/", apis.WorkOrderActionApi.as_view(), name="work-order-actions"),
     path("work-orders/<str:number>/events/", apis.WorkOrderEventsApi.as_view(), name="work-order-events"),
     path("work-orders/<str:number>/comments/", apis.WorkOrderCommentsApi.as_view(), name="work-order-comments"),
+    # The order clock's deadline look-up (its path under sla/ as documented; without
+    # the trailing slash as the issue wrote it, or with).
+    re_path(r"^sla/deadline/?$", clock_apis.DeadlineApi.as_view(), name="sla-deadline"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from griddesk.common import rule_audit
 from griddesk.organisation.models import Department
 from griddesk.organisation.services import staff_create
 from griddesk.workorders import services
@@ -71,7 +72,7 @@ def test_the_rule_is_editable_and_audited(org, act, client_for, enabled):
     rule = WorkflowRule.objects.get(code="four_eyes_reports")  # seeded, on
     assert rule.enabled is True
     rule.enabled = enabled
-    services.rule_save(actor=admin, instance=rule, created=False)
+    rule_audit.rule_save(actor=admin, instance=rule, created=False)
     change = RuleChange.objects.filter(model="workorders.WorkflowRule").latest("pk")
     assert (change.before["enabled"], change.after["enabled"], change.actor) == (True, enabled, admin)
     order = reported_by_marketing(act)

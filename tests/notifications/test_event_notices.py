@@ -283,7 +283,7 @@ def test_bulk_intake_publishes_each_create(org: Any, run: Any) -> None:
 def test_the_clock_publishes_its_overdue_marks(investigating: WorkOrder, django_capture_on_commit_callbacks: Any) -> None:
     from datetime import timedelta
 
-    from griddesk.sla.services import orders_mark_overdue
+    from griddesk.workorders.clock_services import orders_mark_overdue
 
     seen: list[domain_events.DomainEvent] = []
     domain_events.subscribe(seen.append, names=["work_order.overdue"])

@@ -90,7 +90,7 @@ def test_intake_and_grading_use_the_policies(org, make_order, act):
 
 def test_area_type_comes_from_the_customers_station_subtree(org, make_order):
     from griddesk.customers.models import Customer
-    from griddesk.sla import policies
+    from griddesk.workorders import clock
 
     SlaPolicy.objects.create(code="rural-fault", stage="handling", kind="natural", amount=24 * 60,
                              order_types=["fault_repair"], area_types=["rural"])
@@ -101,12 +101,12 @@ def test_area_type_comes_from_the_customers_station_subtree(org, make_order):
     assert Customer.objects.filter(account_no="3300112233").update(station=station) == 1
     o = make_order(type="fault_repair", category=None, received_at="2026-11-27T10:00:00+08:00")
     order = WorkOrder.objects.select_related("customer__station", "company").get(number=o["number"])
-    assert policies.load().area_type(order) == "rural"
+    assert clock.load().area_type(order) == "rural"
     assert order.sla_policy == "rural-fault"
     assert order.deadline_at == datetime.fromisoformat("2026-11-28T10:00:00+08:00")
     # without any area row: urban
     DepartmentArea.objects.all().delete()
-    assert policies.load().area_type(order) == "urban"
+    assert clock.load().area_type(order) == "urban"
 
 
 def test_policy_edit_in_admin_is_audited_and_validated(org):

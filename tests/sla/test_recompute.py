@@ -8,9 +8,8 @@ import pytest
 from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 
-from griddesk.sla import selectors, services
-from griddesk.sla.context import sla_banner
-from griddesk.workorders import rules
+from griddesk.workorders import clock, clock_services, rules
+from griddesk.workorders.context import sla_banner
 from griddesk.workorders.models import RuleChange, WorkOrder
 
 from .conftest import local
@@ -48,7 +47,7 @@ def banner_for(client_for, username):
 
 def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for, make_order, committed, december):
     closed = place(make_order()["number"], local(2026, 12, 30, 11), "important", state="archived")
-    assert selectors.provisional_years_in_use() == [2027]
+    assert clock.provisional_years_in_use() == [2027]
     assert banner_for(client_for, "admin") == "2027年节假日安排尚未确认"
     assert banner_for(client_for, "agent") == ""
 
@@ -82,11 +81,11 @@ def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for,
     assert api["deadline_provisional"] is False
     assert datetime.fromisoformat(api["deadline_at"]) == local(2027, 1, 7, 23, 59, 59)
 
-    summary = RuleChange.objects.get(model=services.RECOMPUTE_LABEL)
+    summary = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL)
     assert summary.change == "recompute" and summary.actor.username == "admin"
     assert summary.after["recomputed"] == 1 and summary.after["still_provisional"] == 0
     assert summary.after["sample"][0]["number"] == order.number
-    assert selectors.provisional_years_in_use() == []
+    assert clock.provisional_years_in_use() == []
     assert banner_for(client_for, "admin") == ""
 
     # The deadline API now answers from the confirmed calendar.
@@ -101,7 +100,7 @@ def test_entering_and_confirming_2027_recomputes_the_open_order(org, client_for,
     order.refresh_from_db()
     assert order.deadline_provisional is True and order.deadline_at == local(2027, 1, 7, 23, 59, 59)
     assert RuleChange.objects.filter(model="sla.ConfirmedYear", change="delete").count() == 1
-    assert RuleChange.objects.filter(model=services.RECOMPUTE_LABEL).count() == 2
+    assert RuleChange.objects.filter(model=clock_services.RECOMPUTE_LABEL).count() == 2
 
 
 def test_an_override_without_confirmation_moves_the_deadline_but_stays_provisional(org, client_for, committed, december):
@@ -127,7 +126,7 @@ def test_an_override_in_an_official_year_moves_non_provisional_deadlines(org, cl
     inside.refresh_from_db()
     assert inside.deadline_at == local(2026, 12, 2, 23, 59, 59) and not inside.deadline_provisional
     assert WorkOrder.objects.get(pk=after.pk).deadline_at == after.deadline_at
-    summary = RuleChange.objects.get(model=services.RECOMPUTE_LABEL)
+    summary = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL)
     assert summary.after["range"] == ["2026-11-30", "2026-11-30"] and summary.after["recomputed"] == 1
 
     # Deleting it puts the deadline back.
@@ -142,12 +141,12 @@ def test_recompute_runs_in_batches(org, make_order):
     for n in numbers:
         place(n, local(2026, 12, 30, 10), "important")
     WorkOrder.objects.filter(number__in=numbers).update(deadline_at=local(2027, 3, 1))  # stale
-    summary = services.deadlines_recompute(batch_size=2, reason="test")
+    summary = clock_services.deadlines_recompute(batch_size=2, reason="test")
     assert summary["examined"] == 5 and summary["recomputed"] == 5 and summary["still_provisional"] == 5
     assert set(WorkOrder.objects.filter(number__in=numbers).values_list("deadline_at", flat=True)) == {
         local(2027, 1, 6, 23, 59, 59)
     }
-    again = services.deadlines_recompute(batch_size=2)
+    again = clock_services.deadlines_recompute(batch_size=2)
     assert again["recomputed"] == 0  # idempotent
 
 
@@ -207,7 +206,7 @@ def test_recompute_covers_every_policy_kind_and_fixes_overdue_flags(org, make_or
                                                      deadline_provisional=True, overdue=True)
     WorkOrder.objects.filter(pk=fault.pk).update(received_at=received, deadline_at=now + timedelta(days=9),
                                                  deadline_provisional=True)
-    summary = services.deadlines_recompute(reason="test", now=now)
+    summary = clock_services.deadlines_recompute(reason="test", now=now)
     assert summary["examined"] == 2 and summary["recomputed"] == 2 and summary["overdue_changed"] >= 1
     c = WorkOrder.objects.get(pk=complaint.pk)
     expected = rules.handling_deadline(received, c.complexity)
@@ -224,5 +223,78 @@ def test_recompute_covers_every_policy_kind_and_fixes_overdue_flags(org, make_or
         assert e.data["overdue"] is o.overdue
     assert {s["number"] for s in summary["sample"]} == {c.number, f.number}
     # a second run finds nothing to change
-    again = services.deadlines_recompute(reason="again", now=now)
+    again = clock_services.deadlines_recompute(reason="again", now=now)
     assert again["recomputed"] == 0
+
+
+def test_a_task_queued_under_the_old_sla_path_still_recomputes(org, december):
+    """Tasks queued before the order clock moved to workorders name
+    ``griddesk.sla.tasks.*``: they still run (sla announces the change, the
+    clock's listener queues its own task, run inline here)."""
+    from griddesk.common.queues import BACKGROUND, enqueue
+    from griddesk.sla.models import CalendarOverride, ConfirmedYear
+
+    CalendarOverride.objects.create(day=datetime(2027, 1, 4).date(), is_workday=False, source_notice=NOTICE)
+    ConfirmedYear.objects.create(year=2027, notice=NOTICE)
+    enqueue("griddesk.sla.tasks.recompute_provisional_deadlines", queue=BACKGROUND, first="2027-01-01", last="2027-12-31",
+            actor_id=None, reason="queued before the move")
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 7, 23, 59, 59) and december.deadline_provisional is False
+    summary = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL)
+    assert summary.after["reason"] == "queued before the move" and summary.after["recomputed"] == 1
+
+    enqueue("griddesk.sla.tasks.recompute_after_rule_change", queue=BACKGROUND, order_types=["complaint"],
+            actor_id=None, reason="rules, queued before the move")
+    rules_run = RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL, object_id="rules")
+    assert rules_run.after["reason"] == "rules, queued before the move"
+
+
+def test_the_recompute_waits_for_the_commit_and_a_rollback_recomputes_nothing(org, december, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from griddesk.sla import services
+    from tests.walk import admin_actor
+
+    day = datetime(2027, 1, 4).date()
+    with django_capture_on_commit_callbacks(execute=False) as rolled_back:
+        try:
+            with transaction.atomic():
+                services.calendar_override_set(actor=admin_actor(), day=day, is_workday=False, source_notice=NOTICE)
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+    assert rolled_back == []
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.calendar_override_set(actor=admin_actor(), day=day, is_workday=False, source_notice=NOTICE)
+    # announced on commit, not during the change
+    assert not RuleChange.objects.filter(model=clock_services.RECOMPUTE_LABEL).exists()
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 6, 23, 59, 59)
+    assert len(pending) == 1
+    pending[0]()
+    december.refresh_from_db()
+    assert december.deadline_at == local(2027, 1, 7, 23, 59, 59)
+    assert RuleChange.objects.get(model=clock_services.RECOMPUTE_LABEL).after["reason"] == "override 2027-01-04"
+
+
+def test_the_migration_points_schedules_at_the_moved_tasks(db):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django_q.models import Schedule
+
+    migration = import_module("griddesk.workorders.migrations.0014_clock_task_paths")
+    old = Schedule.objects.create(func="griddesk.sla.tasks.recompute_provisional_deadlines", name="nightly-recompute")
+    other = Schedule.objects.create(func="griddesk.notifications.tasks.watch_deadlines", name="other-watch")
+    migration.forward(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.func == "griddesk.workorders.tasks.recompute_provisional_deadlines"
+    assert other.func == "griddesk.notifications.tasks.watch_deadlines"
+    from griddesk.workorders import tasks
+
+    assert callable(tasks.recompute_provisional_deadlines) and old.func.endswith(tasks.recompute_provisional_deadlines.__name__)
+    migration.backward(apps, None)
+    old.refresh_from_db()
+    assert old.func == "griddesk.sla.tasks.recompute_provisional_deadlines"

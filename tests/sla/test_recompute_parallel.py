@@ -8,8 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from griddesk.sla import services
-from griddesk.workorders import rules
+from griddesk.workorders import clock_services, rules
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 
 from ..walk import new_order
@@ -47,7 +46,7 @@ def test_parallel_ranges_fix_every_stale_deadline_once(org, settings):
             second.wait(10)
 
     # batch 1 → id ranges of 5 (the set-based path multiplies by 5): 5+ ranges over 3 workers
-    summary = services.deadlines_recompute(reason="parallel", batch_size=1, progress=progress)
+    summary = clock_services.deadlines_recompute(reason="parallel", batch_size=1, progress=progress)
     assert summary["recomputed"] == len(orders)
     assert len([t for t in threads if t.startswith("sla-recompute")]) >= 2, threads
     for o in WorkOrder.objects.filter(pk__in=ids):
@@ -56,7 +55,7 @@ def test_parallel_ranges_fix_every_stale_deadline_once(org, settings):
         assert o.version == before[o.pk] + 1
     events = WorkOrderEvent.objects.filter(order_id__in=ids, action="deadline")
     assert events.count() == len(orders)  # one each, no range done twice
-    assert services.deadlines_recompute(reason="again", batch_size=1)["recomputed"] == 0
+    assert clock_services.deadlines_recompute(reason="again", batch_size=1)["recomputed"] == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,7 +64,7 @@ def test_one_worker_setting_keeps_one_connection(org, settings):
     orders = [new_order() for _ in range(6)]
     WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).update(deadline_at=local(2027, 3, 1), deadline_provisional=True)
     threads: set[str] = set()
-    summary = services.deadlines_recompute(
+    summary = clock_services.deadlines_recompute(
         reason="serial", batch_size=1, progress=lambda *a: threads.add(threading.current_thread().name)
     )
     assert summary["recomputed"] == 6

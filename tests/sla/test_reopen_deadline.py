@@ -11,8 +11,8 @@ from unittest import mock
 import pytest
 
 from griddesk.notifications.tasks import watch_deadlines
-from griddesk.sla.services import deadlines_recompute
 from griddesk.workorders import rules
+from griddesk.workorders.clock_services import deadlines_recompute
 from griddesk.workorders.models import WorkOrder
 
 from ..walk import walk_to

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from griddesk.notifications.models import Notification
 from griddesk.notifications.tasks import watch_deadlines
-from griddesk.sla import policies, services
+from griddesk.sla import services
 from griddesk.sla.models import SlaPolicy
+from griddesk.workorders import clock, clock_services
 from griddesk.workorders import services as wo_services
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent
 from tests.walk import admin_actor, new_order
@@ -26,7 +27,7 @@ def act(order: WorkOrder, action: str, **data: Any) -> WorkOrder:
 
 
 def expected(stage: str, order: WorkOrder, start: Any) -> Any:
-    rules = policies.load()
+    rules = clock.load()
     p = rules.policy(rules.facts(order, stage), stage)
     assert p is not None
     return p, rules.deadline(p, start)
@@ -136,7 +137,7 @@ def test_policy_edit_recomputes_open_orders_in_the_background(org: Any, committe
     # the run is audited
     from griddesk.workorders.models import RuleChange
 
-    runs = RuleChange.objects.filter(model=services.RECOMPUTE_LABEL, object_id="rules")
+    runs = RuleChange.objects.filter(model=clock_services.RECOMPUTE_LABEL, object_id="rules")
     assert runs.count() == 2
     assert runs.order_by("-pk").first().after["stages_recomputed"] == 1
 
@@ -160,16 +161,16 @@ def test_calendar_change_selects_only_windows_containing_the_date(org: Any) -> N
     version = o.version
     local_due = timezone.localtime(o.deadline_at).date()
     far = local_due + timedelta(days=40)
-    summary = services.deadlines_recompute(first=far, last=far, reason="far")
+    summary = clock_services.deadlines_recompute(first=far, last=far, reason="far")
     o.refresh_from_db()
     assert summary["examined"] == 0 and o.version == version
     # a working day inside the window becomes a holiday → the deadline moves later
     received_day = timezone.localtime(o.received_at).date()
     inside = next(received_day + timedelta(days=i) for i in range(1, 10)
-                  if policies.load().calendar.is_workday(received_day + timedelta(days=i)))
+                  if clock.load().calendar.is_workday(received_day + timedelta(days=i)))
     assert inside <= local_due and isinstance(inside, date)
     services.calendar_override_set(actor=admin_actor(), day=inside, is_workday=False, source_notice="测试通知")
-    services.deadlines_recompute(first=inside, last=inside, reason="inside")
+    clock_services.deadlines_recompute(first=inside, last=inside, reason="inside")
     o.refresh_from_db()
     assert timezone.localtime(o.deadline_at).date() > local_due
     moved = o.events.filter(action="deadline", data__reason="inside")
@@ -206,7 +207,7 @@ def test_suspension_during_arrival_gives_the_arrival_clock_its_time_back(org: An
     assert e.data["stage_deadline_at"] == o.stage_deadline_at.isoformat()
 
     # a recompute (e.g. after an arrival-policy edit that changes nothing) keeps the extension
-    summary = services.stage_deadlines_recompute(rules=policies.load(), now=t_resume, reason="test")
+    summary = clock_services.stage_deadlines_recompute(rules=clock.load(), now=t_resume, reason="test")
     assert summary["recomputed"] == 0
     assert WorkOrder.objects.get(pk=o.pk).stage_deadline_at == limit + timedelta(minutes=95)
 
