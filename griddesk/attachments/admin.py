@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from griddesk.common.admin import ReadOnlyAdmin
-from griddesk.common.admin import AuditedRuleAdmin
+from griddesk.common.admin import AuditedRuleAdmin, ReadOnlyAdmin
 
 from .models import Attachment, AttachmentAccess, AttachmentRule
 

@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AuditedRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedRuleAdmin(admin.ModelAdmin):
     """Rules as data: every save and delete in the admin goes through
     :mod:`griddesk.common.rule_audit` (a ``RuleChange`` row, before/after).
     An app whose rule change has side effects overrides the three methods to
@@ -42,10 +42,10 @@ class AuditedRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             rule_audit.rule_delete(actor=request.user, instance=obj)
 
 
-def engine_check(form: forms.ModelForm, to_engine: Any) -> dict[str, Any]:  # type: ignore[type-arg]
+def engine_check(form: forms.ModelForm, to_engine: Any) -> dict[str, Any]:
     """Validate the edited row with the same conversion the running system uses."""
     data = form.cleaned_data
-    if form._errors:  # field errors first; the engine needs every field
+    if form.errors:  # field errors first; the engine needs every field
         return data
     fields = {f.name for f in form._meta.model._meta.fields if f.name in data}
     try:

@@ -46,7 +46,7 @@ def snapshot(instance: Any) -> dict[str, Any]:
     from django.forms.models import model_to_dict
 
     # Through JSON: times, decimals and dates (business hours, thresholds) as strings.
-    return json.loads(json.dumps(model_to_dict(instance), cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+    return json.loads(json.dumps(model_to_dict(instance), cls=DjangoJSONEncoder))
 
 
 def record(

@@ -587,7 +587,7 @@ def stage_deadlines_recompute(
                     new = (o.stage, dl.due_at, dl.provisional, dl.due_at < now)
                 if new[:3] == before[:3] and (policy is None or policy.code == o.stage_policy):
                     continue  # the flag is the watcher's (with its event) unless the limit moves
-                values = {
+                values: dict[str, Any] = {
                     "stage": new[0], "stage_deadline_at": new[1], "stage_provisional": new[2], "stage_overdue": new[3],
                     "stage_policy": policy.code if policy is not None and new[0] else "",
                 }

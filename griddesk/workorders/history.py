@@ -47,17 +47,23 @@ SYSTEM_ACTOR = "system"
 EVENT_COLUMNS = ("order", "seq", "action", "actor", "actor_name", "at", "from_state", "to_state", "note", "data")
 
 
+def _columns() -> str:
+    """The quoted database columns of :data:`EVENT_COLUMNS`, in order."""
+    by_name = {f.name: str(f.column) for f in WorkOrderEvent._meta.concrete_fields}
+    return ", ".join(connection.ops.quote_name(by_name[c]) for c in EVENT_COLUMNS)
+
+
 def event_new(
     order: WorkOrder, actor: Actor, *, action: str, from_state: str, to_state: str, note: str = "",
     data: dict[str, Any] | None = None,
 ) -> WorkOrderEvent:
     """The (unsaved) event of ``actor``'s ``action`` on ``order`` at its current version."""
-    return rows.new(  # type: ignore[no-any-return]
+    return rows.new(
         WorkOrderEvent,
         order=order,
         seq=order.version,
         action=action,
-        actor=actor.user if actor.user.pk else None,  # type: ignore[misc]
+        actor=actor.user if actor.user.pk else None,
         actor_name=actor.user.get_username(),
         at=timezone.now(),
         from_state=from_state,
@@ -133,7 +139,7 @@ def deadline_events_write(events: list[tuple[Any, ...]], *, raw_cursor: Any = No
     if raw_cursor is not None:
         meta = WorkOrderEvent._meta
         table = connection.ops.quote_name(meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(meta.get_field(c).column) for c in EVENT_COLUMNS)
+        cols = _columns()
         with raw_cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
             for oid, seq, action, at, state, data in events:
                 cp.write_row((oid, seq, action, None, SYSTEM_ACTOR, at, state, state, "", data))
@@ -155,5 +161,5 @@ def insert_select_sql(select: str) -> str:
     yields the columns of :data:`EVENT_COLUMNS` in order."""
     meta = WorkOrderEvent._meta
     table = connection.ops.quote_name(meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(meta.get_field(c).column) for c in EVENT_COLUMNS)
+    cols = _columns()
     return f"INSERT INTO {table} ({cols}) {select}"

@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from griddesk.common import rule_audit
 from griddesk.organisation.models import Department
 from griddesk.organisation.services import staff_create
-from griddesk.workorders import services
 from griddesk.workorders.models import Report, RuleChange, WorkflowRule, WorkOrder
 
 from ..walk import walk_to

@@ -274,8 +274,8 @@ def test_a_change_to_a_subscription_is_seen_in_the_same_transaction(receiver: An
 def test_the_other_event_types_arrive_too(receiver: Any, subscribe: Any, committed: Any) -> None:
     """Stations, returned reports, urging, suspension, the clock, invalid and merged orders."""
     from griddesk.organisation.access import actor_for
-    from griddesk.workorders.clock_services import orders_mark_overdue
     from griddesk.workorders import services as wo
+    from griddesk.workorders.clock_services import orders_mark_overdue
     from griddesk.workorders.models import WorkOrder
     from tests.walk import new_order
 
