@@ -86,12 +86,11 @@ class StoryActionSpec:
         choice, or a text area), labelled by the field's label."""
         out = []
         for name, f in self.serializer().fields.items():
-            widget = "textarea"
+            widget, choices = "textarea", []
             if isinstance(f, serializers.BooleanField):
                 widget = "checkbox"
             elif isinstance(f, serializers.ChoiceField):
-                widget = "select"
-            choices = [(str(k), str(v)) for k, v in f.choices.items()] if widget == "select" else []
+                widget, choices = "select", [(str(k), str(v)) for k, v in f.choices.items()]
             out.append({"name": name, "label": f.label or name, "widget": widget, "required": f.required,
                         "choices": choices})
         return out
@@ -134,7 +133,7 @@ def api_description() -> str:
 CREATE_FACT = ("create", _("First seen"))
 RESCORE_FACT = ("rescore", _("Risk re-evaluated"))
 
-StoryAction: Any = models.TextChoices(  # type: ignore[misc]
+StoryAction: Any = models.TextChoices(  # type: ignore[call-overload]
     "StoryAction",
     [
         (CREATE_FACT[0].upper(), CREATE_FACT),

@@ -315,7 +315,7 @@ CLOCK_FACTS: tuple[tuple[str, Promise], ...] = (
     ("stage_overdue", _("Stage limit passed")),
 )
 
-ActionChoice: Any = models.TextChoices(  # type: ignore[misc]
+ActionChoice: Any = models.TextChoices(  # type: ignore[call-overload]
     "ActionChoice",
     [
         (INTAKE_FACT[0].upper(), INTAKE_FACT),
