@@ -106,7 +106,7 @@ def opinion_order_handlers(order_company_path: str) -> list[int]:
     """Who handles a public-opinion prevention (舆情防范) order: the service
     specialists and the joint monitoring team (lead handlers of the monitoring
     departments) whose company's subtree holds the order."""
-    from griddesk.opinion.workflow import MONITOR_DEPARTMENT_TYPES
+    from griddesk.engines.opinion_workflow import MONITOR_DEPARTMENT_TYPES
 
     audience = Audience()
     monitoring = set(

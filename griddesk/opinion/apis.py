@@ -18,8 +18,8 @@ from griddesk.common.files import read_upload
 from griddesk.common.pagination import Pagination, page_parameters, paginated_schema
 from griddesk.organisation.access import Actor, actor_for
 
-from . import imports, presenters, selectors, services
-from .serializers import ACTION_SERIALIZERS, MAX_BATCH, EmergencyCloseSerializer, ItemSerializer, NoteSerializer, parse_items
+from . import actions, imports, presenters, selectors, services
+from .serializers import MAX_BATCH, EmergencyCloseSerializer, ItemSerializer, NoteSerializer, parse_items
 
 
 def _actor(request: Request) -> Actor:
@@ -125,7 +125,7 @@ class StoryDetailApi(APIView):
 
 
 class StoryActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=list(ACTION_SERIALIZERS))
+    action = serializers.ChoiceField(choices=list(actions.BY_ACTION))
     version = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -133,15 +133,14 @@ class StoryActionApi(APIView):
     @extend_schema(
         request=StoryActionSerializer,
         responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
-        description="judge: level, may_cause_impact, needs_transfer, note; transfer: note; dismiss: reason; "
-        "feed_back / archive: result; emergency: level 1–4, leader, members, actions, notices.",
+        description=actions.api_description(),
     )
     def post(self, request: Request, story_id: int) -> Response:
         actor = _actor(request)
         head = StoryActionSerializer(data=request.data)
         head.is_valid(raise_exception=True)
         action = head.validated_data["action"]
-        s = ACTION_SERIALIZERS.get(action, NoteSerializer)(data=request.data)
+        s = actions.BY_ACTION[action].serializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = {**s.validated_data, "version": head.validated_data.get("version")}
         result = services.story_act(story=story_id, actor=actor, action=action, data=data)

@@ -51,15 +51,23 @@ class StoryState(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-class StoryAction(models.TextChoices):
-    CREATE = "create", _("First seen")
-    JUDGE = "judge", _("Judge")
-    TRANSFER = "transfer", _("Transfer to a work order")
-    DISMISS = "dismiss", _("Dismiss")
-    FEED_BACK = "feed_back", _("Feed back the result")
-    ARCHIVE = "archive", _("Archive")
-    EMERGENCY = "emergency", _("Start the service emergency plan")
-    RESCORE = "rescore", _("Risk re-evaluated")
+def story_event_action_choices() -> list[tuple[str, str]]:
+    """The choices of ``StoryEvent.action``: the declared story actions
+    (``griddesk.opinion.actions``), first seen and re-scored. A callable, so
+    that a new action needs no migration."""
+    from .actions import StoryAction
+
+    return list(StoryAction.choices)
+
+
+def __getattr__(name: str) -> object:
+    # ``StoryAction`` is built from the action declarations (which import the
+    # serializers): it is read from there on first use.
+    if name == "StoryAction":
+        from .actions import StoryAction
+
+        return StoryAction
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class OpinionSource(models.Model):
@@ -248,7 +256,7 @@ class StoryEvent(_AppendOnly):
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=16, choices=StoryAction.choices)
+    action = models.CharField(max_length=16, choices=story_event_action_choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
     department = models.ForeignKey("organisation.Department", null=True, on_delete=models.SET_NULL, related_name="+")

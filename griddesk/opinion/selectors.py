@@ -9,11 +9,11 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
+from griddesk.engines import opinion_workflow as workflow
 from griddesk.engines.workflow import PII_ROLES, Role
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department
 
-from . import workflow
 from .models import EmergencyResponse, OpinionItem, Story, StoryEvent
 
 _ALL = frozenset({Role.ADMIN})

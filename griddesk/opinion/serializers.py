@@ -214,42 +214,9 @@ def parse_items(raw: list[Any]) -> list[ItemData | dict[str, Any]]:
     return out
 
 
-class JudgeSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=["low", "medium", "high", "critical"])
-    may_cause_impact = serializers.BooleanField()
-    needs_transfer = serializers.BooleanField()
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-
-
-class ResultSerializer(serializers.Serializer):
-    result = serializers.CharField(max_length=5000)
-
-
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class EmergencySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=["1", "2", "3", "4"])
-    leader = serializers.CharField(max_length=100)
-    members = serializers.CharField(max_length=2000)
-    actions = serializers.CharField(max_length=5000)
-    notices = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-
-
 class EmergencyCloseSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=5000)
-
-
-ACTION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
-    "judge": JudgeSerializer,
-    "dismiss": ReasonSerializer,
-    "feed_back": ResultSerializer,
-    "archive": ResultSerializer,
-    "transfer": NoteSerializer,
-    "emergency": EmergencySerializer,
-}

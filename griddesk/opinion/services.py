@@ -2,7 +2,7 @@
 the story lifecycle (judge, transfer, dismiss, feed back, archive), the service
 emergency response, and the audited risk settings.
 
-Every state change: check the transition table (``workflow``), lock the row
+Every state change: check the transition table (``engines.opinion_workflow``), lock the row
 (``select_for_update``), write an append-only event with ``seq = version`` in
 the same transaction; side effects via ``transaction.on_commit``.
 """
@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from griddesk.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from griddesk.engines import burst as burst_engine
 from griddesk.engines import dedupe, risk
+from griddesk.engines import opinion_workflow as workflow
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import Department
 from griddesk.workorders.models import Channel, OrderType, Report
 from griddesk.workorders.services import IntakeData, work_order_intake
 
-from . import analysis, rules, selectors, workflow
+from . import analysis, rules, selectors
 from .presenters import report_summary
 from .models import (
     RISK_RANK,
@@ -617,7 +618,7 @@ def _lock_story(story_id: int, actor: Actor, action: str, expected_version: int 
     if story is None or not selectors.stories_visible_to(actor).filter(pk=story.pk).exists():
         raise NotFound(_("Story %(id)s was not found.") % {"id": story_id})
     require(actor, action)
-    if story.state not in workflow.TRANSITIONS[action][0]:
+    if story.state not in workflow.transition(action).sources:
         raise Conflict(
             _("“%(action)s” is not possible while the story is “%(state)s”.")
             % {"action": action_label(action), "state": story.get_state_display()},
@@ -939,21 +940,11 @@ def emergency_close(*, response: int, actor: Actor, summary: str) -> EmergencyRe
 
 
 def story_act(*, story: int, actor: Actor, action: str, data: dict[str, Any]) -> Any:
-    v = data.get("version")
-    match action:
-        case "judge":
-            return story_judge(story=story, actor=actor, level=data["level"], may_cause_impact=data["may_cause_impact"],
-                               needs_transfer=data["needs_transfer"], note=data.get("note", ""), expected_version=v)
-        case "transfer":
-            return story_transfer(story=story, actor=actor, note=data.get("note", ""), expected_version=v)
-        case "dismiss":
-            return story_dismiss(story=story, actor=actor, reason=data["reason"], expected_version=v)
-        case "feed_back":
-            return story_feed_back(story=story, actor=actor, result=data["result"], expected_version=v)
-        case "archive":
-            return story_archive(story=story, actor=actor, result=data["result"], expected_version=v)
-        case "emergency":
-            return emergency_start(story=story, actor=actor, level=data["level"], leader=data["leader"],
-                                   members=data["members"], actions=data["actions"], notices=data.get("notices", ""),
-                                   expected_version=v)
-    raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")
+    """Run ``action`` with validated ``data``: its declared service
+    (``actions.StoryActionSpec``) with its inputs and the client's version."""
+    from .actions import spec
+
+    declared = spec(action)
+    if declared is None:
+        raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")
+    return declared.run(story=story, actor=actor, data=data)

@@ -15,15 +15,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.fields import BooleanField
 
 from griddesk.common.errors import InvalidInput, ServiceError
 from griddesk.common.files import read_upload
 from griddesk.organisation.access import Actor, actor_for
 
-from . import imports, presenters, selectors, services
+from . import actions, imports, presenters, selectors, services
 from .forms import BoardFilterForm, FindingForm
 from .models import EmergencyLevel, OpinionItem, RiskLevel, StoryAction, Topic
-from .serializers import ACTION_SERIALIZERS, EmergencyCloseSerializer, ItemSerializer, NoteSerializer
+from .serializers import EmergencyCloseSerializer, ItemSerializer, NoteSerializer
 
 PAGE_SIZE = 25
 
@@ -102,6 +103,8 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
     return render(request, "opinion/story.html", {
         "story": story, "report": report, "report_summary": presenters.report_summary(report) if report else "", "items": shown, "events": selectors.story_events(story),
         "emergencies": selectors.story_emergencies(story), "allowed": allowed,
+        # each allowed action's form, as its declaration says (griddesk.opinion.actions)
+        "action_specs": [actions.BY_ACTION[a] for a in allowed],
         "levels": RiskLevel.choices, "emergency_levels": EmergencyLevel.choices,
         "action_labels": {c.value: c.label for c in StoryAction},
         "can_close_emergency": selectors.can(actor, "emergency_close"),
@@ -116,15 +119,15 @@ def story_act(request: HttpRequest, story_id: int) -> HttpResponse:
     actor = _actor(request)
     _require(actor, "view")
     action = request.POST.get("action", "")
-    serializer_class = ACTION_SERIALIZERS.get(action)
-    if serializer_class is None:
+    declared = actions.spec(action)
+    if declared is None:
         messages.error(request, _("Unknown action."))
         return redirect("opinion:story", story_id=story_id)
     data = request.POST.dict()
-    if action == "judge":
-        data["may_cause_impact"] = "may_cause_impact" in request.POST
-        data["needs_transfer"] = "needs_transfer" in request.POST
-    s = serializer_class(data=data)
+    for name, f in declared.serializer().fields.items():
+        if isinstance(f, BooleanField):  # an unticked checkbox is not posted
+            data[name] = name in request.POST
+    s = declared.serializer(data=data)
     if not s.is_valid():
         for field, errs in s.errors.items():
             for e in errs:

@@ -1,6 +1,7 @@
 """Turning orders into what the pages show. No decisions live here: masking is
-the API serializer's, permissions are ``selectors.allowed_actions``, field rules
-are the action serializers'."""
+the API serializer's, permissions are ``selectors.allowed_actions``, the action
+forms' fields, labels, help and notes are the actions' declarations
+(``griddesk.workorders.actions``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from griddesk.engines import workflow
@@ -16,8 +16,10 @@ from griddesk.engines.workflow import Action, Role
 from griddesk.organisation.access import Actor
 from griddesk.organisation.models import COMPANY_TYPES, DepartmentType
 from griddesk.organisation.selectors import department_subtree, departments_of_type_in
-from griddesk.workorders.models import ActionChoice, Category, StationTask, WorkOrder
-from griddesk.workorders.serializers import ACTION_SERIALIZERS, ActionSerializer, render_orders
+from griddesk.workorders import actions
+from griddesk.workorders.actions import FIELD_LABELS, TEXTAREAS, Note
+from griddesk.workorders.models import Category, StationTask, WorkOrder
+from griddesk.workorders.serializers import render_orders
 
 # ------------------------------------------------------------------ personal data
 
@@ -90,48 +92,6 @@ def intake_areas(actor: Actor) -> list[Any]:
 
 # ------------------------------------------------------------------ action forms
 
-FIELD_LABELS = {
-    "note": _("Note"),
-    "grade": _("Grade"),
-    "complexity": _("Complexity"),
-    "reason": _("Reason"),
-    "departments": _("Lead departments"),
-    "stations": _("Power-supply stations"),
-    "findings": _("Findings"),
-    "station": _("Station"),
-    "responsibility": _("Responsibility analysis"),
-    "rectification": _("Rectification measures"),
-    "company_at_fault": _("The company is at fault"),
-    "responsible_department": _("Responsible department"),
-    "responsible_person": _("Responsible person"),
-    "method": _("Method"),
-    "outcome": _("Outcome"),
-    "customer_words": _("What the customer said"),
-    "solved": _("Problem solved"),
-    "score": _("Score"),
-    "into": _("Merge into (order number)"),
-    "approver": _("Approving manager (user name)"),
-}
-FIELD_HELP = {
-    (Action.GRADE, "reason"): _("Required when the grade or complexity differs from the suggestion."),
-    (Action.DISPATCH, "departments"): _("Leave all unticked to route by the rules for the grade."),
-    (Action.RETURN_REPORT, "note"): _("Say what the report lacks."),
-    (Action.STATION_FINDINGS, "station"): _("Leave empty for the first open task."),
-    (Action.SUSPEND, "reason"): _("E.g. waiting for the customer or a third party. The clock stops until the order is resumed."),
-    (Action.SUSPEND, "approver"): _("A manager overseeing this order; leave empty if you are that manager."),
-}
-#: Notes that the service requires although the serializer does not.
-REQUIRED_NOTES = frozenset({Action.RETURN_REPORT})
-_TEXTAREAS = frozenset({"reason", "findings", "responsibility", "rectification", "customer_words"})
-#: Actions whose service does not record the generic ``note`` (they have their
-#: own text: reason, findings, customer's words), so the form leaves it out.
-NOTE_UNUSED = frozenset(
-    {Action.GRADE, Action.STATION_FINDINGS, Action.SUBMIT_REPORT, Action.RETURN_VISIT, Action.REOPEN, Action.INVALIDATE}
-)
-#: Actions that leave the main path; shown after the others, in a quieter style.
-SIDE_ACTIONS = frozenset(
-    {Action.INVALIDATE, Action.MERGE, Action.URGE, Action.REOPEN, Action.RETURN_REPORT, Action.SUSPEND}
-)
 _LEAD_EXCLUDED_TYPES = [*COMPANY_TYPES, DepartmentType.POWER_STATION, DepartmentType.STATION_95598]
 
 
@@ -165,10 +125,6 @@ class ActionForm:
         return bool(self.errors) or any(f.errors for f in self.fields)
 
 
-def serializer_for(action: str) -> type[ActionSerializer]:
-    return ACTION_SERIALIZERS.get(action, ActionSerializer)
-
-
 def _choices(action: str, name: str, order: WorkOrder, actor: Actor) -> list[tuple[str, str]] | None:
     if name in ("departments", "responsible_department"):
         depts = department_subtree(order.company).filter(active=True).exclude(type__in=_LEAD_EXCLUDED_TYPES)
@@ -199,12 +155,13 @@ def station_findings_text(order: WorkOrder) -> str:
 
 
 def _field_spec(action: str, name: str, f: serializers.Field, order: WorkOrder, actor: Actor) -> FieldSpec | None:
+    declared = actions.spec(action)
     spec = FieldSpec(
         name=name,
-        label=str(FIELD_LABELS.get(name, name)),
+        label=str(FIELD_LABELS.get(name) or f.label or name),
         widget="text",
-        required=bool(f.required) or (name == "note" and action in REQUIRED_NOTES),
-        help=str(FIELD_HELP.get((Action(action), name), "")),
+        required=bool(f.required) or (name == "note" and declared.note is Note.REQUIRED),
+        help=str(declared.help.get(name, "")),
         value=_initial(action, name, order),
     )
     provided = _choices(action, name, order, actor)
@@ -227,18 +184,15 @@ def _field_spec(action: str, name: str, f: serializers.Field, order: WorkOrder, 
             return None  # the station is implied
         spec.widget = "select"
         spec.choices = [("", "—"), *provided]
-    elif name in _TEXTAREAS or (name == "note" and spec.required):
+    elif name in TEXTAREAS or (name == "note" and spec.required):
         spec.widget = "textarea"
     return spec
 
 
 def action_label(action: str, actor: Actor) -> str:
-    """The button's words for ``actor``: the specialist's forward takes over an
-    order they took in themselves (it goes on to their own grading), so it is not
-    "forward to the specialist" for them."""
-    if action == Action.FORWARD and actor.role == Role.SERVICE_SPECIALIST:
-        return str(pgettext_lazy("specialist", "Take over for grading"))
-    return str(ActionChoice(action).label)
+    """The button's words for ``actor`` (an action may have other words for one
+    role, e.g. the specialist's forward takes over an order for their own grading)."""
+    return actions.spec(action).label_for(actor.role)
 
 
 def action_forms(
@@ -250,12 +204,15 @@ def action_forms(
     errors: dict[str, list[str]] | None = None,
 ) -> list[ActionForm]:
     """One small form per action ``actor`` may take now, with the fields the
-    action's serializer declares. ``posted``/``errors`` refill the form that failed."""
+    action's declaration (``griddesk.workorders.actions``) lists: its serializer's
+    fields, the note unless the service does not record it. ``posted``/``errors``
+    refill the form that failed."""
     forms: list[ActionForm] = []
     for action in allowed:
+        declared = actions.spec(action)
         fields: list[FieldSpec] = []
-        for name, f in serializer_for(action)().fields.items():
-            if name in ("action", "version") or (name == "note" and Action(action) in NOTE_UNUSED):
+        for name, f in declared.serializer().fields.items():
+            if name in ("action", "version") or (name == "note" and declared.note is Note.UNUSED):
                 continue
             spec = _field_spec(action, name, f, order, actor)
             if spec is None:
@@ -270,7 +227,7 @@ def action_forms(
                     spec.value = data.get(name, "")
                 spec.errors = list((errors or {}).get(name, []))
             fields.append(spec)
-        form = ActionForm(action=action, label=action_label(action, actor), fields=fields, side=Action(action) in SIDE_ACTIONS)
+        form = ActionForm(action=action, label=action_label(action, actor), fields=fields, side=declared.side)
         if posted and posted[0] == action:
             known = {f.name for f in fields}
             form.errors = [m for k, msgs in (errors or {}).items() if k not in known for m in msgs]

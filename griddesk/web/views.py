@@ -29,9 +29,10 @@ from griddesk.customers.models import CustomerCategory
 from griddesk.customers.services import pii_access_log
 from griddesk.engines import workflow
 from griddesk.organisation.access import Actor, actor_for
-from griddesk.workorders import search, selectors, services
-from griddesk.workorders.models import ActionChoice, Channel, OrderType, WorkOrder
-from griddesk.workorders.serializers import ActionSerializer, CommentCreateSerializer, IntakeSerializer
+from griddesk.workorders import actions, search, selectors, services
+from griddesk.workorders.actions import ActionSerializer
+from griddesk.workorders.models import Channel, OrderType, WorkOrder
+from griddesk.workorders.serializers import CommentCreateSerializer, IntakeSerializer
 
 from . import presenters
 from . import selectors as web_selectors
@@ -314,7 +315,7 @@ def order_act(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("Unknown action."))
         return _render_detail(request, actor, order, status=400)
     action = head.validated_data["action"]
-    s = presenters.serializer_for(action)(data=request.POST)
+    s = actions.serializer_for(action)(data=request.POST)
     if not s.is_valid():
         errors = presenters.error_messages(s.errors)
         return _render_detail(request, actor, order, posted=(action, request.POST), errors=errors, status=400)
@@ -336,7 +337,7 @@ def order_act(request: HttpRequest, number: str) -> HttpResponse:
     messages.success(
         request,
         _("“%(action)s” done; the order is now “%(state)s”.")
-        % {"action": ActionChoice(action).label, "state": fresh.get_state_display() if fresh else "—"},
+        % {"action": actions.spec(action).label, "state": fresh.get_state_display() if fresh else "—"},
     )
     if fresh is None:
         return redirect("web:queue")

@@ -19,12 +19,11 @@ from griddesk.common.pagination import Pagination
 from griddesk.common.validation import BoundedDateTimeField
 from griddesk.organisation.access import Actor, actor_for
 
+from . import actions, selectors, services
 from . import search as order_search
-from . import selectors, services
+from .actions import ActionSerializer
 from .search import search_plan, search_summary
 from .serializers import (
-    ACTION_SERIALIZERS,
-    ActionSerializer,
     CommentCreateSerializer,
     CommentSerializer,
     EventSerializer,
@@ -213,20 +212,13 @@ class WorkOrderDetailApi(APIView):
 
 
 class WorkOrderActionApi(APIView):
-    @extend_schema(
-        request=ActionSerializer,
-        responses={200: WorkOrderSerializer},
-        description="Run one lifecycle action. Extra fields depend on the action (grade: grade, complexity, reason; "
-        "dispatch: departments; assign_station: stations; station_findings: findings, station; submit_report: "
-        "findings, responsibility, rectification, company_at_fault, responsible_department, responsible_person; "
-        "return_visit: method, outcome, customer_words, solved; assess: score; reopen/invalidate: reason; merge: into).",
-    )
+    @extend_schema(request=ActionSerializer, responses={200: WorkOrderSerializer}, description=actions.api_description())
     def post(self, request: Request, number: str) -> Response:
         actor = _actor(request)
         head = ActionSerializer(data=request.data)
         head.is_valid(raise_exception=True)
         action = head.validated_data["action"]
-        s = ACTION_SERIALIZERS.get(action, ActionSerializer)(data=request.data)
+        s = actions.serializer_for(action)(data=request.data)
         s.is_valid(raise_exception=True)
         services.work_order_act(order=number, actor=actor, action=action, data=dict(s.validated_data))
         return Response(_render(request, _order_or_404(request, number), detail=True, via="api"))

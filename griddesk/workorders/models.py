@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from griddesk.engines.workflow import Action, State
+from griddesk.engines.workflow import State
 
 
 class OrderType(models.TextChoices):
@@ -55,30 +55,23 @@ class StateChoice(models.TextChoices):
     SUSPENDED = State.SUSPENDED.value, _("Suspended")
 
 
-class ActionChoice(models.TextChoices):
-    CREATE = "create", _("Take in")
-    FORWARD = Action.FORWARD.value, _("Forward to specialist")
-    GRADE = Action.GRADE.value, _("Grade")
-    DISPATCH = Action.DISPATCH.value, _("Dispatch")
-    ACCEPT = Action.ACCEPT.value, _("Accept")
-    ASSIGN_STATION = Action.ASSIGN_STATION.value, _("Send to power-supply station")
-    STATION_FINDINGS = Action.STATION_FINDINGS.value, _("Station findings")
-    SUBMIT_REPORT = Action.SUBMIT_REPORT.value, _("Submit report")
-    CONFIRM_REPORT = Action.CONFIRM_REPORT.value, _("Confirm report and feed back")
-    RETURN_REPORT = Action.RETURN_REPORT.value, _("Return report for rework")
-    RETURN_VISIT = Action.RETURN_VISIT.value, _("Return visit")
-    ASSESS = Action.ASSESS.value, _("Assess")
-    ARCHIVE = Action.ARCHIVE.value, _("Archive")
-    REOPEN = Action.REOPEN.value, _("Reopen")
-    INVALIDATE = Action.INVALIDATE.value, _("Invalidate")
-    MERGE = Action.MERGE.value, _("Merge into another order")
-    URGE = Action.URGE.value, _("Urge")
-    SUSPEND = Action.SUSPEND.value, _("Suspend (stop the clock)")
-    RESUME = Action.RESUME.value, _("Resume")
-    # Written by the clock, not by a person's action:
-    OVERDUE = "overdue", _("Marked overdue")
-    DEADLINE = "deadline", _("Deadline recomputed")
-    STAGE_OVERDUE = "stage_overdue", _("Stage limit passed")
+def event_action_choices() -> list[tuple[str, str]]:
+    """The choices of ``WorkOrderEvent.action``: the declared actions
+    (``griddesk.workorders.actions``), the intake and the clock's marks. A
+    callable, so that a new action needs no migration."""
+    from .actions import ActionChoice
+
+    return list(ActionChoice.choices)
+
+
+def __getattr__(name: str) -> object:
+    # ``ActionChoice`` is built from the action declarations, which import these
+    # models (their serializers' choices): it is read from there on first use.
+    if name == "ActionChoice":
+        from .actions import ActionChoice
+
+        return ActionChoice
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Complexity(models.TextChoices):
@@ -331,7 +324,7 @@ class WorkOrderEvent(models.Model):
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=24, choices=ActionChoice.choices)
+    action = models.CharField(max_length=24, choices=event_action_choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField()

@@ -1,4 +1,5 @@
-"""API shapes. Validation of input only; all decisions are in services."""
+"""API shapes. Validation of input only; all decisions are in services. The
+actions' input serializers are declared with the actions (``actions.py``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from rest_framework import serializers
 from griddesk.common.validation import _CONTROL, MAX_CONTENT_CHARS, AwareDateTimeField, CleanCharField
 from griddesk.customers import masking
 from griddesk.customers.models import CustomerCategory
-from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES, Action
+from griddesk.engines.workflow import CONFIDENTIAL_PII_ROLES, PII_ROLES
 from griddesk.organisation.access import Actor
 
 from . import selectors
-from .models import Channel, Complexity, OrderType, ReturnVisit, WorkOrder, WorkOrderComment, WorkOrderEvent
+from .models import Channel, OrderType, WorkOrder, WorkOrderComment, WorkOrderEvent
 from .services import COMMENT_MAX_CHARS, CustomerData, IntakeData
 
 
@@ -256,85 +257,6 @@ class CommentCreateSerializer(serializers.Serializer):
             "invalid": _("Write the comment as text."),
         },
     )
-
-
-ACTION_CHOICES = [a.value for a in Action]
-
-
-class ActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=ACTION_CHOICES)
-    version = serializers.IntegerField(required=False, min_value=0)
-    note = CleanCharField(max_length=MAX_CONTENT_CHARS, required=False, allow_blank=True, default="")
-
-
-class GradeSerializer(ActionSerializer):
-    grade = serializers.IntegerField(min_value=1, max_value=4)
-    complexity = serializers.ChoiceField(choices=Complexity.choices)
-    reason = CleanCharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class DispatchSerializer(ActionSerializer):
-    departments = serializers.ListField(child=CleanCharField(max_length=64), required=False, max_length=10, default=list)
-
-
-class AssignStationSerializer(ActionSerializer):
-    stations = serializers.ListField(child=CleanCharField(max_length=64), min_length=1, max_length=20)
-
-
-class StationFindingsSerializer(ActionSerializer):
-    findings = CleanCharField(max_length=MAX_CONTENT_CHARS)
-    station = CleanCharField(max_length=64, required=False, allow_blank=True, default="")
-
-
-class ReportSerializer(ActionSerializer):
-    findings = CleanCharField(max_length=MAX_CONTENT_CHARS)
-    responsibility = CleanCharField(max_length=MAX_CONTENT_CHARS)
-    rectification = CleanCharField(max_length=MAX_CONTENT_CHARS)
-    company_at_fault = serializers.BooleanField()
-    responsible_department = CleanCharField(max_length=64, required=False, allow_blank=True, default="")
-    responsible_person = CleanCharField(max_length=100, required=False, allow_blank=True, default="")
-
-
-class ReturnVisitSerializer(ActionSerializer):
-    method = serializers.ChoiceField(choices=ReturnVisit.Method.choices)
-    outcome = serializers.ChoiceField(choices=ReturnVisit.Outcome.choices)
-    customer_words = CleanCharField(max_length=MAX_CONTENT_CHARS, required=False, allow_blank=True, default="")
-    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-class AssessSerializer(ActionSerializer):
-    score = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True, default=None)
-
-
-class ReasonSerializer(ActionSerializer):
-    reason = CleanCharField(max_length=2000)
-
-
-class MergeSerializer(ActionSerializer):
-    into = CleanCharField(max_length=32)
-
-
-class SuspendSerializer(ActionSerializer):
-    """挂起: why the clock stops, and the approving manager (username; a manager
-    suspending an order approves it themselves)."""
-
-    reason = CleanCharField(max_length=2000)
-    approver = CleanCharField(max_length=150, required=False, allow_blank=True, default="")
-
-
-ACTION_SERIALIZERS: dict[str, type[ActionSerializer]] = {
-    Action.GRADE: GradeSerializer,
-    Action.DISPATCH: DispatchSerializer,
-    Action.ASSIGN_STATION: AssignStationSerializer,
-    Action.STATION_FINDINGS: StationFindingsSerializer,
-    Action.SUBMIT_REPORT: ReportSerializer,
-    Action.RETURN_VISIT: ReturnVisitSerializer,
-    Action.ASSESS: AssessSerializer,
-    Action.REOPEN: ReasonSerializer,
-    Action.INVALIDATE: ReasonSerializer,
-    Action.MERGE: MergeSerializer,
-    Action.SUSPEND: SuspendSerializer,
-}
 
 
 def render_orders(

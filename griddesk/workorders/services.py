@@ -33,9 +33,9 @@ from griddesk.organisation.models import COMPANY_TYPES, Department, DepartmentTy
 from griddesk.organisation.selectors import department_company
 
 from . import clock, history, rules, search, selectors
+from .actions import ActionChoice
 from .models import (
     ESCALATED_CHANNELS,
-    ActionChoice,
     Assessment,
     Category,
     LeadAssignment,
@@ -1247,57 +1247,62 @@ def work_order_resume(*, order: WorkOrder | str, actor: Actor, note: str = "", e
 
 
 def work_order_act(*, order: WorkOrder | str, actor: Actor, action: str, data: dict[str, Any]) -> WorkOrder:
-    """Run ``action`` with already-validated ``data`` (from the API or a form)."""
-    v = dict(data)
-    v.pop("action", None)
-    common = {"order": order, "actor": actor, "expected_version": v.pop("version", None)}
-    note = v.pop("note", "") or ""
-    match Action(action):
-        case Action.FORWARD:
-            return work_order_forward(**common, note=note)
-        case Action.GRADE:
-            return work_order_grade(**common, grade=v["grade"], complexity=v["complexity"], reason=v.get("reason") or note)
-        case Action.DISPATCH:
-            return work_order_dispatch(**common, departments=v.get("departments") or None, note=note)
-        case Action.ACCEPT:
-            return work_order_accept(**common, note=note)
-        case Action.ASSIGN_STATION:
-            return work_order_assign_station(**common, stations=v["stations"], note=note)
-        case Action.STATION_FINDINGS:
-            return work_order_station_findings(**common, findings=v["findings"], station=v.get("station") or None)
-        case Action.SUBMIT_REPORT:
-            return work_order_submit_report(
-                **common,
-                findings=v["findings"],
-                responsibility=v["responsibility"],
-                rectification=v["rectification"],
-                company_at_fault=v["company_at_fault"],
-                responsible_department=v.get("responsible_department") or None,
-                responsible_person=v.get("responsible_person", ""),
-            )
-        case Action.CONFIRM_REPORT:
-            return work_order_confirm_report(**common, note=note)
-        case Action.RETURN_REPORT:
-            return work_order_return_report(**common, note=note)
-        case Action.RETURN_VISIT:
-            return work_order_return_visit(
-                **common, method=v["method"], outcome=v["outcome"], customer_words=v.get("customer_words", ""), solved=v.get("solved")
-            )
-        case Action.ASSESS:
-            score = v.get("score")
-            return work_order_assess(**common, note=note, score=float(score) if score is not None else None)
-        case Action.ARCHIVE:
-            return work_order_archive(**common, note=note)
-        case Action.REOPEN:
-            return work_order_reopen(**common, reason=v["reason"])
-        case Action.INVALIDATE:
-            return work_order_invalidate(**common, reason=v["reason"])
-        case Action.MERGE:
-            return work_order_merge(**common, into=v["into"], note=note)
-        case Action.URGE:
-            return work_order_urge(**common, note=note)
-        case Action.SUSPEND:
-            return work_order_suspend(**common, reason=v["reason"], approver=v.get("approver", ""))
-        case Action.RESUME:
-            return work_order_resume(**common, note=note)
-    raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")  # pragma: no cover
+    """Run ``action`` with already-validated ``data`` (from the API or a form):
+    the action's declared service (``actions.ActionSpec``) with its inputs."""
+    from .actions import BY_ACTION
+
+    spec = BY_ACTION.get(action)
+    if spec is None:
+        raise InvalidInput(_("Unknown action."), code="invalid_choice", field="action")  # pragma: no cover
+    result: WorkOrder = spec.run(order=order, actor=actor, data=data)
+    return result
+
+
+# ------------------------------------------------------------------ rules as data
+
+
+def _rule_snapshot(instance: Any) -> dict[str, Any]:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.forms.models import model_to_dict
+
+    # Through JSON: times, decimals and dates (business hours, thresholds) as strings.
+    return json.loads(json.dumps(model_to_dict(instance), cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def rule_save(*, actor: Any, instance: Any, created: bool) -> Any:
+    """Save an administrator's change to a rule and audit it (before/after)."""
+    from .models import RuleChange
+
+    model = type(instance)
+    before = None
+    if not created and instance.pk is not None:
+        old = model.objects.select_for_update().filter(pk=instance.pk).first()
+        before = _rule_snapshot(old) if old is not None else None
+    instance.save()
+    RuleChange.objects.create(
+        model=model._meta.label,
+        object_id=str(instance.pk),
+        change="create" if created else "update",
+        before=before,
+        after=_rule_snapshot(instance),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return instance
+
+
+@transaction.atomic
+def rule_delete(*, actor: Any, instance: Any) -> None:
+    from .models import RuleChange
+
+    RuleChange.objects.create(
+        model=type(instance)._meta.label,
+        object_id=str(instance.pk),
+        change="delete",
+        before=_rule_snapshot(instance),
+        after=None,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    instance.delete()

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from griddesk.opinion import workflow
+from griddesk.engines import opinion_workflow as workflow
 from griddesk.opinion.models import EmergencyEvent, EmergencyResponse, Story, StoryEvent
 from griddesk.organisation.services import staff_create
 from griddesk.workorders.models import WorkOrder, WorkOrderEvent

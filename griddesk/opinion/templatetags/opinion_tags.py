@@ -9,11 +9,11 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from griddesk.engines.opinion_workflow import ROLE_ACTIONS
 from griddesk.organisation.access import Actor
 
 from ..models import StoryState, Topic
 from ..selectors import can
-from ..workflow import ROLE_ACTIONS
 
 register = template.Library()
 
