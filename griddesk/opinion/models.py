@@ -4,6 +4,8 @@ as editable data (prevention stage 防范, seed paper §2.4 key points 1–3 and
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +62,7 @@ def story_event_action_choices() -> list[tuple[str, str]]:
     return list(StoryAction.choices)
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     # ``StoryAction`` is built from the action declarations (which import the
     # serializers): it is read from there on first use.
     if name == "StoryAction":
