@@ -108,6 +108,9 @@ def run_receiver(args: argparse.Namespace) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: a sender may reuse its connection
+        # TCP_NODELAY, as production servers set it (nginx, gunicorn): else the body's small
+        # second segment waits for the sender's delayed ACK, 40 ms per request on a kept-alive connection
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -197,7 +200,7 @@ def run_driver(args: argparse.Namespace) -> None:
         subs = domain_events._subscriptions
         subs.insert(0, subs.pop())
 
-    rng = random.Random(14)
+    rng = random.Random(os.getpid())
     # the reason: the grade may differ from the suggested one
     steps = [("forward", {}), ("grade", {"grade": 3, "complexity": "ordinary", "reason": "基准测试"}), ("dispatch", {}),
              ("accept", {})]
@@ -297,7 +300,8 @@ def cpu_of(pred: Any) -> float:
         comm = raw[raw.index("(") + 1: raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2:].split()
         if pred(int(d), comm, fields):
-            total += int(fields[11]) + int(fields[12])
+            # own time, and that of children already waited for (PostgreSQL's ended backends)
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
     return total / tick
 
 
@@ -369,17 +373,29 @@ def orchestrate(args: argparse.Namespace) -> int:
     load_before = open("/proc/loadavg").read().split()[:3]
     cpu_cluster0, cpu_pg0 = cpu_of(in_cluster), cpu_of(postgres)
     log(f"driver: {args.rate:g} events/s for {args.seconds:g} s (after {args.warmup:g} s warm-up), "
-        f"bulk intakes of {args.batch}, ~{args.lifecycle:.0%} of the events from lifecycle actions")
-    driver_out = os.path.join(work, "driver.json")
-    driver = subprocess.Popen([PY, me, "--role", "driver", "--rate", str(args.rate), "--seconds", str(args.seconds),
-                               "--warmup", str(args.warmup), "--batch", str(args.batch), "--lifecycle", str(args.lifecycle),
-                               "--out", driver_out], cwd=ROOT, env=env)
-    procs.append(driver)
+        f"bulk intakes of {args.batch}, ~{args.lifecycle:.0%} of the events from lifecycle actions, "
+        f"{args.drivers} driver process(es)")
+    drivers = []
+    for i in range(args.drivers):
+        out = os.path.join(work, f"driver-{i}.json")
+        drivers.append((out, subprocess.Popen(
+            [PY, me, "--role", "driver", "--rate", str(args.rate / args.drivers), "--seconds", str(args.seconds),
+             "--warmup", str(args.warmup), "--batch", str(args.batch), "--lifecycle", str(args.lifecycle), "--out", out],
+            cwd=ROOT, env=env)))
+    procs.extend(p for _, p in drivers)
     try:
-        rc = driver.wait()
-        if rc != 0:
-            sys.exit(f"the driver failed (exit code {rc})")
-        drove = json.load(open(driver_out))
+        for _, p in drivers:
+            if p.wait() != 0:
+                sys.exit(f"a driver failed (exit code {p.returncode})")
+        parts = [json.load(open(out)) for out, _ in drivers]
+        drove = {
+            "committed": [c for part in parts for c in part["committed"]],
+            "start": min(part["start"] for part in parts), "end": max(part["end"] for part in parts),
+            "events": sum(part["events"] for part in parts), "cpu_seconds": sum(part["cpu_seconds"] for part in parts),
+            "actions": sum((Counter(part["actions"]) for part in parts), Counter()),
+            "errors": sum((Counter(part["errors"]) for part in parts), Counter()),
+            "ms_per_unit": [part["ms_per_unit"] for part in parts],
+        }
         by_name = {s["name"]: (pk, set(s["events"])) for pk, s in subs.items()}
         expected: dict[tuple[str, str], tuple[float, bool]] = {}  # (path, webhook-id) → (commit time, warm-up)
         for eid, etype, t, warm in drove["committed"]:
@@ -436,6 +452,15 @@ def orchestrate(args: argparse.Namespace) -> int:
                     if d.webhook_id not in expected_ids)
     attempts = Attempt.objects.count()
     retried = Attempt.objects.exclude(outcome="delivered").count()
+    # where the time goes, from the outbox's own clock: row written → first attempt started (queue + lease),
+    # the attempt's HTTP round trip
+    waits, rtts = [], []
+    for created, started, ms in Attempt.objects.filter(number=1).values_list("delivery__created_at", "started_at",
+                                                                             "latency_ms"):
+        waits.append((started - created).total_seconds())
+        rtts.append(ms / 1000)
+    waits.sort()
+    rtts.sort()
     types = Counter(etype for _eid, etype, _t, warm in drove["committed"] if not warm)
     p99 = pct(lat, 99)
     checks = {
@@ -449,18 +474,20 @@ def orchestrate(args: argparse.Namespace) -> int:
         f"webhooks throughput — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, nproc {os.cpu_count()}, "
         f"load average before {' '.join(load_before)}, after {' '.join(load_after)}",
         f"subscriptions: " + "; ".join(f"{s['name']} (#{pk}): {len(s['events'])} types" for pk, s in subs.items()),
-        f"driver: {drove['events']} events committed in {window:.1f} s = {drove['events'] / window:.1f} events/s "
+        f"drivers: {drove['events']} events committed in {window:.1f} s = {drove['events'] / window:.1f} events/s "
         f"(actions {dict(drove['actions'])}; errors {dict(drove['errors']) or 0})",
-        f"driver ms per unit [wall, cpu]: {drove['ms_per_unit']}",
+        f"per driver, ms per unit [wall, cpu]: {drove['ms_per_unit']}",
         f"event types: {dict(types)}",
         f"deliveries expected {len(expected)} (incl. warm-up), received {len(received)} requests, "
         f"{len(first)} distinct; {in_window / window:.1f} deliveries/s during the drive; drained {drained:.1f} s after it",
         f"commit→receipt over {len(lat)} deliveries: p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms, "
         f"p99 {p99 * 1000:.0f} ms, max {(lat[-1] if lat else float('nan')) * 1000:.0f} ms",
+        f"row written → first attempt started: p50 {pct(waits, 50) * 1000:.0f} ms, p99 {pct(waits, 99) * 1000:.0f} ms; "
+        f"HTTP round trip p50 {pct(rtts, 50) * 1000:.0f} ms, p99 {pct(rtts, 99) * 1000:.0f} ms",
         f"lost {len(lost)}, misdelivered {misdelivered}, bad signatures {bad_sig}, duplicates {duplicates}, "
         f"unexpected {unexpected}",
         f"outbox: {states}; {attempts} attempts, {retried} not delivered at first try; rows the driver did not expect: {dict(stray) or 0}",
-        f"CPU seconds: driver {drove['cpu_seconds']:.1f}, task cluster {cpu_cluster:.1f}, PostgreSQL {cpu_pg:.1f} "
+        f"CPU seconds: drivers {drove['cpu_seconds']:.1f}, task cluster {cpu_cluster:.1f}, PostgreSQL {cpu_pg:.1f} "
         f"(drive + drain {window + drained:.0f} s wall)",
     ]
     lines += [f"  {'PASS' if ok else 'FAIL'}  {name}" for name, ok in checks.items()]
@@ -483,6 +510,7 @@ def main() -> int:
     ap.add_argument("--drain", type=float, default=60.0, help="how long to wait for the last deliveries")
     ap.add_argument("--batch", type=int, default=10, help="orders per bulk intake")
     ap.add_argument("--lifecycle", type=float, default=0.3, help="share of the events from lifecycle actions")
+    ap.add_argument("--drivers", type=int, default=2, help="driver processes (each commits rate/drivers events/s)")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--subs", default="")
     ap.add_argument("--out", default=os.path.join(HERE, "webhooks-last-run.txt"))
