@@ -367,8 +367,18 @@ def orchestrate(args: argparse.Namespace) -> int:
     def in_cluster(pid: int, comm: str, f: list[str]) -> bool:
         return int(f[3]) == cluster.pid  # fields[3] = session id (the cluster has its own session)
 
+    # this benchmark's server only (other PostgreSQL servers may run on the machine): its postmaster and backends
+    with connection.cursor() as cur:
+        cur.execute("select setting from pg_settings where name = 'data_directory'")
+        data_dir = cur.fetchone()[0]
+    connection.close()
+    try:
+        postmaster = int(open(os.path.join(data_dir, "postmaster.pid")).readline())
+    except (OSError, ValueError):
+        postmaster = -1  # not readable (another user's server): PostgreSQL's CPU is not reported
+
     def postgres(pid: int, comm: str, f: list[str]) -> bool:
-        return comm.startswith("postgres")
+        return pid == postmaster or int(f[1]) == postmaster  # fields[1] = parent pid
 
     load_before = open("/proc/loadavg").read().split()[:3]
     cpu_cluster0, cpu_pg0 = cpu_of(in_cluster), cpu_of(postgres)
