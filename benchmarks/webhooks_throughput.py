@@ -54,7 +54,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -68,6 +68,11 @@ SUBSCRIPTIONS: dict[str, list[str] | None] = {
     "created": ["work_order.created"],
     "progress": PROGRESS,
 }
+
+
+def read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
 
 
 def log(msg: str) -> None:
@@ -100,7 +105,7 @@ def run_receiver(args: argparse.Namespace) -> None:
 
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-    subs = json.load(open(args.subs))
+    subs = json.loads(read(args.subs))
     hooks = {s["path"]: (Webhook(s["secret"]), s) for s in subs.values()}
     got: list[tuple[float, str, str, str, bool]] = []
     lock = threading.Lock()
@@ -238,7 +243,7 @@ def run_driver(args: argparse.Namespace) -> None:
             (at_step[i + 1] if i + 1 < len(steps) else urge_pool).append(number)
             return action
         bodies = [intake_body(rng, f"WH-{os.getpid()}-{next(ext)}", []) for _ in range(args.batch)]
-        received = datetime.now(timezone.utc).isoformat()
+        received = datetime.now(UTC).isoformat()
         for b in bodies:  # just received: no stage or deadline passes during the run (no watcher events)
             b["received_at"] = received
         results = services.work_order_bulk_intake(actor=agent, items=parse_intake_items(bodies))
@@ -308,7 +313,7 @@ def cpu_of(pred: Any) -> float:
 def pct(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
-    k = min(len(sorted_values) - 1, max(0, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
     return sorted_values[k]
 
 
@@ -346,7 +351,8 @@ def orchestrate(args: argparse.Namespace) -> int:
                                                   description=f"benchmark: {name}")
         subs[sub.pk] = {"name": name, "path": f"/hook/{name}", "secret": secret, "events": events}
     subs_file = os.path.join(work, "subs.json")
-    json.dump(subs, open(subs_file, "w"))
+    with open(subs_file, "w") as f:
+        json.dump(subs, f)
     connection.close()
 
     procs: list[subprocess.Popen[str]] = []
@@ -373,14 +379,14 @@ def orchestrate(args: argparse.Namespace) -> int:
         data_dir = cur.fetchone()[0]
     connection.close()
     try:
-        postmaster = int(open(os.path.join(data_dir, "postmaster.pid")).readline())
+        postmaster = int(read(os.path.join(data_dir, "postmaster.pid")).split()[0])
     except (OSError, ValueError):
         postmaster = -1  # not readable (another user's server): PostgreSQL's CPU is not reported
 
     def postgres(pid: int, comm: str, f: list[str]) -> bool:
         return pid == postmaster or int(f[1]) == postmaster  # fields[1] = parent pid
 
-    load_before = open("/proc/loadavg").read().split()[:3]
+    load_before = read("/proc/loadavg").split()[:3]
     cpu_cluster0, cpu_pg0 = cpu_of(in_cluster), cpu_of(postgres)
     log(f"driver: {args.rate:g} events/s for {args.seconds:g} s (after {args.warmup:g} s warm-up), "
         f"bulk intakes of {args.batch}, ~{args.lifecycle:.0%} of the events from lifecycle actions, "
@@ -397,7 +403,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         for _, p in drivers:
             if p.wait() != 0:
                 sys.exit(f"a driver failed (exit code {p.returncode})")
-        parts = [json.load(open(out)) for out, _ in drivers]
+        parts = [json.loads(read(out)) for out, _ in drivers]
         drove = {
             "committed": [c for part in parts for c in part["committed"]],
             "start": min(part["start"] for part in parts), "end": max(part["end"] for part in parts),
@@ -419,7 +425,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         drained = time.time() - drain_start
         cpu_cluster, cpu_pg = cpu_of(in_cluster) - cpu_cluster0, cpu_of(postgres) - cpu_pg0
-        load_after = open("/proc/loadavg").read().split()[:3]
+        load_after = read("/proc/loadavg").split()[:3]
         get_json(base + "/dump")
     finally:
         for p in reversed(procs):
@@ -430,7 +436,7 @@ def orchestrate(args: argparse.Namespace) -> int:
                 p.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 p.kill()
-    received = json.load(open(os.path.join(work, "received.json")))
+    received = json.loads(read(os.path.join(work, "received.json")))
 
     # ---------------------------------------------------------- the figures
     sub_by_path = {s["path"]: (pk, set(s["events"])) for pk, s in subs.items()}
@@ -481,24 +487,24 @@ def orchestrate(args: argparse.Namespace) -> int:
         f"0 bad signatures ({bad_sig})": bad_sig == 0,
     }
     lines = [
-        f"webhooks throughput — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, nproc {os.cpu_count()}, "
-        f"load average before {' '.join(load_before)}, after {' '.join(load_after)}",
-        f"subscriptions: " + "; ".join(f"{s['name']} (#{pk}): {len(s['events'])} types" for pk, s in subs.items()),
-        f"drivers: {drove['events']} events committed in {window:.1f} s = {drove['events'] / window:.1f} events/s "
-        f"(actions {dict(drove['actions'])}; errors {dict(drove['errors']) or 0})",
+        (f"webhooks throughput — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, nproc {os.cpu_count()}, "
+        f"load average before {' '.join(load_before)}, after {' '.join(load_after)}"),
+        "subscriptions: " + "; ".join(f"{s['name']} (#{pk}): {len(s['events'])} types" for pk, s in subs.items()),
+        (f"drivers: {drove['events']} events committed in {window:.1f} s = {drove['events'] / window:.1f} events/s "
+        f"(actions {dict(drove['actions'])}; errors {dict(drove['errors']) or 0})"),
         f"per driver, ms per unit [wall, cpu]: {drove['ms_per_unit']}",
         f"event types: {dict(types)}",
-        f"deliveries expected {len(expected)} (incl. warm-up), received {len(received)} requests, "
-        f"{len(first)} distinct; {in_window / window:.1f} deliveries/s during the drive; drained {drained:.1f} s after it",
-        f"commit→receipt over {len(lat)} deliveries: p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms, max {(lat[-1] if lat else float('nan')) * 1000:.0f} ms",
-        f"row written → first attempt started: p50 {pct(waits, 50) * 1000:.0f} ms, p99 {pct(waits, 99) * 1000:.0f} ms; "
-        f"HTTP round trip p50 {pct(rtts, 50) * 1000:.0f} ms, p99 {pct(rtts, 99) * 1000:.0f} ms",
-        f"lost {len(lost)}, misdelivered {misdelivered}, bad signatures {bad_sig}, duplicates {duplicates}, "
-        f"unexpected {unexpected}",
+        (f"deliveries expected {len(expected)} (incl. warm-up), received {len(received)} requests, "
+        f"{len(first)} distinct; {in_window / window:.1f} deliveries/s during the drive; drained {drained:.1f} s after it"),
+        (f"commit→receipt over {len(lat)} deliveries: p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms, max {(lat[-1] if lat else float('nan')) * 1000:.0f} ms"),
+        (f"row written → first attempt started: p50 {pct(waits, 50) * 1000:.0f} ms, p99 {pct(waits, 99) * 1000:.0f} ms; "
+        f"HTTP round trip p50 {pct(rtts, 50) * 1000:.0f} ms, p99 {pct(rtts, 99) * 1000:.0f} ms"),
+        (f"lost {len(lost)}, misdelivered {misdelivered}, bad signatures {bad_sig}, duplicates {duplicates}, "
+        f"unexpected {unexpected}"),
         f"outbox: {states}; {attempts} attempts, {retried} not delivered at first try; rows the driver did not expect: {dict(stray) or 0}",
-        f"CPU seconds: drivers {drove['cpu_seconds']:.1f}, task cluster {cpu_cluster:.1f}, PostgreSQL {cpu_pg:.1f} "
-        f"(drive + drain {window + drained:.0f} s wall)",
+        (f"CPU seconds: drivers {drove['cpu_seconds']:.1f}, task cluster {cpu_cluster:.1f}, PostgreSQL {cpu_pg:.1f} "
+        f"(drive + drain {window + drained:.0f} s wall)"),
     ]
     lines += [f"  {'PASS' if ok else 'FAIL'}  {name}" for name, ok in checks.items()]
     verdict = "PASS" if all(checks.values()) else "FAIL"

@@ -250,7 +250,7 @@ def outbox_write(event: DomainEvent) -> list[int]:
 class _Pending:
     """The delivery ids written in one transaction (and savepoint), queued together on commit."""
 
-    __slots__ = ("outer", "savepoints", "ids", "done")
+    __slots__ = ("done", "ids", "outer", "savepoints")
 
     def __init__(self, outer: Any, savepoints: tuple[str, ...]) -> None:
         self.outer, self.savepoints, self.ids, self.done = outer, savepoints, [], False
