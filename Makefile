@@ -78,6 +78,7 @@ bench: install
 	$(BIN)/python benchmarks/deadlines.py
 	$(BIN)/python benchmarks/pls.py
 	$(BIN)/python benchmarks/intake_floor.py
+	WITH_FSYNC=1 scripts/with-postgres.sh $(BIN)/python benchmarks/webhooks_throughput.py
 	benchmarks/run.sh
 
 messages: install

@@ -5,10 +5,12 @@
   row per active subscription that wants the event's public type. A change
   that rolls back leaves no row; a committed one always has its rows. The
   rows are queued on commit; the sweeper re-queues any whose task was lost.
-- :func:`delivery_attempt` sends one attempt at least once: it leases the
-  row, posts outside any transaction, then records the attempt. A duplicate
-  task finds the row leased, already delivered or not yet due, and sends
-  nothing.
+- :func:`deliveries_attempt` sends one attempt of each row of a batch (the
+  rows one commit queued, at most ``BATCH``): it leases the rows in one short
+  transaction, posts outside any transaction (reusing a kept-alive connection
+  per target), then records the attempts. A duplicate task finds a row leased,
+  already delivered or not yet due, and sends nothing for it.
+  :func:`delivery_attempt` is the same for one row (retries are scheduled per row).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import json
 import logging
 import random
 import secrets
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -39,6 +43,11 @@ from .models import Attempt, Delivery, Subscription
 log = logging.getLogger("griddesk.webhooks")
 
 DELIVER_TASK = "griddesk.webhooks.tasks.deliver"
+DELIVER_MANY_TASK = "griddesk.webhooks.tasks.deliver_many"
+#: At most this many deliveries per task: the rows of one commit go out in one
+#: task (one lease, one record, kept-alive connections); a bulk intake of 1,000
+#: orders is spread over the workers.
+BATCH = 50
 
 #: Waits before each retry (Standard Webhooks' schedule): the first attempt at
 #: once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — 8 attempts in all.
@@ -228,10 +237,18 @@ def outbox_write(event: DomainEvent) -> list[int]:
             subscription=sub, event_id=event.id, event_type=etype, order_number=event.order_number or
             (order.number if order else ""), payload=bodies[personal], next_attempt_at=now, queued_at=now,
         ))
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(Delivery.objects.filter(event_id=event.id, subscription__in=subs, state=Delivery.State.PENDING,
-                                       attempts=0).values_list("pk", flat=True))
-    transaction.on_commit(lambda: queue(ids), robust=True)
+    if connection.features.can_return_rows_from_bulk_insert:
+        # INSERT … ON CONFLICT DO UPDATE (of a column to its own value) RETURNING id: the ids in
+        # the same statement. A row that existed already (the same event published twice) is
+        # queued again; its task finds it delivered, not due or leased and sends nothing.
+        Delivery.objects.bulk_create(rows, update_conflicts=True, unique_fields=["subscription", "event_id"],
+                                     update_fields=["event_type"])
+        ids = [r.pk for r in rows]
+    else:
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        ids = list(Delivery.objects.filter(event_id=event.id, subscription__in=subs, state=Delivery.State.PENDING,
+                                           attempts=0).values_list("pk", flat=True))
+    _queue_on_commit(ids)
     return ids
 
 
@@ -277,11 +294,51 @@ def _tell_listeners(d: Delivery, attempt: Attempt) -> None:
             log.exception("webhook attempt listener %r failed on delivery %s", listener, d.pk)
 
 
+class _Pending:
+    """The delivery ids written in one transaction (and savepoint), queued together on commit."""
+
+    __slots__ = ("done", "ids", "outer", "savepoints")
+
+    def __init__(self, outer: Any, savepoints: tuple[str, ...]) -> None:
+        self.outer, self.savepoints, self.ids, self.done = outer, savepoints, [], False
+
+    def run(self) -> None:
+        self.done = True
+        queue(self.ids)
+
+
+_PENDING = "_griddesk_webhook_pending"
+
+
+def _queue_on_commit(ids: list[int]) -> None:
+    """Queue ``ids`` when the transaction commits, in as few tasks as the
+    rows of the whole transaction need (not one per event). One on-commit
+    callback per transaction and savepoint: a rolled-back savepoint drops its
+    callback and with it exactly the rows it wrote."""
+    if not ids:
+        return
+    if not connection.in_atomic_block:
+        queue(ids)
+        return
+    outer, savepoints = connection.atomic_blocks[0], tuple(connection.savepoint_ids)
+    pending = getattr(connection, _PENDING, None)
+    if pending is None or pending.done or pending.outer is not outer or pending.savepoints != savepoints:
+        pending = _Pending(outer, savepoints)
+        setattr(connection, _PENDING, pending)
+        transaction.on_commit(pending.run, robust=True)
+    pending.ids.extend(ids)
+
+
 def queue(ids: Iterable[int]) -> None:
+    """One task per ``BATCH`` ids; the task's success is not stored (the attempt log is the record)."""
     from griddesk.common.queues import BACKGROUND, enqueue
 
-    for pk in ids:
-        enqueue(DELIVER_TASK, pk, queue=BACKGROUND, task_name=f"webhook-{pk}-{timezone.now().timestamp():.0f}")
+    ids = list(ids)
+    stamp = f"{timezone.now().timestamp():.0f}"
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i:i + BATCH]
+        enqueue(DELIVER_MANY_TASK, chunk, queue=BACKGROUND, save=False,
+                task_name=f"webhook-{chunk[0]}-{len(chunk)}-{stamp}")
 
 
 def _schedule_retry(delivery_id: int, at: datetime) -> None:
@@ -322,50 +379,151 @@ def sign(delivery: Delivery, secrets_: Sequence[str] | str, at: datetime) -> tup
     }
 
 
-def _claim(delivery_id: int) -> tuple[Delivery, Subscription] | str:
+def _claim(delivery_ids: Sequence[int], counts: Counter[str]) -> list[tuple[Delivery, Subscription]]:
+    """Lease the rows of ``delivery_ids`` that are due (in one transaction);
+    count the others by why they are left alone."""
     now = timezone.now()
+    claimed: list[tuple[Delivery, Subscription]] = []
     with transaction.atomic():
-        d = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if d is None:
-            return "missing"
-        if d.state != Delivery.State.PENDING:
-            return "skipped"
-        if d.next_attempt_at > now + timedelta(seconds=1):
-            return "not_due"
-        if d.leased_until is not None and d.leased_until > now:
-            return "busy"
-        sub = Subscription.objects.get(pk=d.subscription_id)
-        if not sub.active:
-            d.state = Delivery.State.CANCELLED
-            d.save(update_fields=["state"])
-            return "cancelled"
-        d.attempts += 1
-        d.leased_until = now + LEASE
-        d.save(update_fields=["attempts", "leased_until"])
-    return d, sub
+        rows = list(Delivery.objects.select_for_update().filter(pk__in=delivery_ids).order_by("pk"))
+        missing = len(set(delivery_ids) - {d.pk for d in rows})
+        if missing:
+            counts["missing"] += missing
+        subs = {s.pk: s for s in Subscription.objects.filter(pk__in={d.subscription_id for d in rows})}
+        cancelled = []
+        for d in rows:
+            if d.state != Delivery.State.PENDING:
+                counts["skipped"] += 1
+            elif d.next_attempt_at > now + timedelta(seconds=1):
+                counts["not_due"] += 1
+            elif d.leased_until is not None and d.leased_until > now:
+                counts["busy"] += 1
+            elif not subs[d.subscription_id].active:
+                counts["cancelled"] += 1
+                cancelled.append(d.pk)
+            else:
+                d.attempts += 1
+                d.leased_until = now + LEASE
+                claimed.append((d, subs[d.subscription_id]))
+        if cancelled:
+            Delivery.objects.filter(pk__in=cancelled).update(state=Delivery.State.CANCELLED)
+        if claimed:
+            Delivery.objects.filter(pk__in=[d.pk for d, _ in claimed]).update(attempts=F("attempts") + 1,
+                                                                             leased_until=now + LEASE)
+    return claimed
+
+
+def _release(rows: Sequence[Delivery], *, requeue: bool) -> None:
+    """Give back leased rows that were not sent (the attempt was not made)."""
+    ids = [d.pk for d in rows]
+    with transaction.atomic():
+        Delivery.objects.filter(pk__in=ids).update(attempts=F("attempts") - 1, leased_until=None)
+        if requeue:
+            transaction.on_commit(lambda: queue(ids), robust=True)
+
+
+def _record_delivered(sent: list[tuple[Delivery, datetime, transport.Response]]) -> None:
+    """Record the 2xx answers of a batch at once (the common case); the other
+    outcomes go one by one through :func:`_record`."""
+    if not sent:
+        return
+    now = timezone.now()
+    by_status: dict[int, list[int]] = {}
+    for d, _started, resp in sent:
+        by_status.setdefault(resp.status, []).append(d.pk)
+    with transaction.atomic():
+        for status, ids in by_status.items():
+            Delivery.objects.filter(pk__in=ids).update(leased_until=None, last_status=status,
+                                                       state=Delivery.State.DELIVERED, delivered_at=now)
+        attempts = Attempt.objects.bulk_create([
+            Attempt(delivery_id=d.pk, number=d.attempts, started_at=started, status=resp.status,
+                    latency_ms=resp.latency_ms, response_excerpt=resp.excerpt, error="",
+                    outcome=Attempt.Outcome.DELIVERED)
+            for d, started, resp in sent
+        ])
+        if _attempt_listeners:  # e.g. the 95598 center reads its acknowledgement in the 2xx body
+            for (d, _started, resp), attempt in zip(sent, attempts, strict=True):
+                d.leased_until, d.last_status, d.state, d.delivered_at = None, resp.status, Delivery.State.DELIVERED, now
+                _tell_listeners(d, attempt)
+    sent.clear()
+
+
+#: Delivered attempts of a batch are recorded at least this often (seconds).
+RECORD_EVERY = 1.0
+
+
+def deliveries_attempt(*, delivery_ids: Sequence[int]) -> Counter[str]:
+    """One attempt of each due row of ``delivery_ids``; returns how many had
+    each outcome (``delivered``, ``retry``, ``dead``, ``gone``) or were left
+    alone (``skipped``, ``not_due``, ``busy``, ``cancelled``, ``missing``).
+
+    The rows are sent one after the other, each to the address checked for
+    its URL in this batch. Rows of a subscription that answered 410 earlier in
+    the batch are cancelled unsent; rows the batch could not start before its
+    lease might run out are given back and queued again."""
+    counts: Counter[str] = Counter()
+    claimed = _claim(delivery_ids, counts)
+    if not claimed:
+        return counts
+    begun = last_record = time.monotonic()
+    connections = transport.Connections()
+    targets: dict[str, ssrf.Target | ssrf.Refused] = {}
+    gone: set[int] = set()
+    sent: list[tuple[Delivery, datetime, transport.Response]] = []
+    try:
+        for i, (d, sub) in enumerate(claimed):
+            if sub.pk in gone:  # as a later task would find it: cancelled (by the 410's record), not attempted
+                _release([d], requeue=False)
+                counts["cancelled"] += 1
+                continue
+            if time.monotonic() - begun + transport.TIMEOUT_SECONDS + 15 > LEASE.total_seconds():
+                rest = [r for r, _ in claimed[i:]]
+                _release(rest, requeue=True)
+                counts["requeued"] += len(rest)
+                break
+            started = timezone.now()
+            status: int | None = None
+            excerpt = error = ""
+            latency = 0
+            try:
+                if sub.url not in targets:
+                    try:
+                        targets[sub.url] = ssrf.check(sub.url)
+                    except ssrf.Refused as exc:
+                        targets[sub.url] = exc
+                target = targets[sub.url]
+                if isinstance(target, ssrf.Refused):
+                    raise target
+                body, headers = sign(d, signing_secrets(sub, started), started)
+                resp = transport.post(target, body, headers, connections=connections)
+                status, excerpt, latency = resp.status, resp.excerpt, resp.latency_ms
+            except ssrf.Refused as exc:
+                error = f"refused ({exc.code}): {exc.message}"
+            except Exception as exc:  # noqa: BLE001 — any failure to get an answer is retried
+                error = f"{type(exc).__name__}: {exc}"
+                latency = int((timezone.now() - started).total_seconds() * 1000)
+            if status is not None and 200 <= status < 300:
+                sent.append((d, started, transport.Response(status, excerpt, latency)))
+                counts[str(Attempt.Outcome.DELIVERED)] += 1
+                if time.monotonic() - last_record >= RECORD_EVERY:
+                    _record_delivered(sent)
+                    last_record = time.monotonic()
+                continue
+            outcome = _record(d.pk, sub.pk, d.attempts, d.attempts - d.round_start, started, status, latency, excerpt,
+                              error[:500])
+            counts[outcome] += 1
+            if outcome == Attempt.Outcome.GONE:
+                gone.add(sub.pk)
+    finally:
+        connections.close()
+        _record_delivered(sent)
+    return counts
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
     """One attempt of one delivery; returns what happened (for the task log)."""
-    claimed = _claim(delivery_id)
-    if isinstance(claimed, str):
-        return claimed
-    d, sub = claimed
-    started = timezone.now()
-    status: int | None = None
-    excerpt = error = ""
-    latency = 0
-    try:
-        target = ssrf.check(sub.url)
-        body, headers = sign(d, signing_secrets(sub, started), started)
-        resp = transport.post(target, body, headers)
-        status, excerpt, latency = resp.status, resp.excerpt, resp.latency_ms
-    except ssrf.Refused as exc:
-        error = f"refused ({exc.code}): {exc.message}"
-    except Exception as exc:  # noqa: BLE001 — any failure to get an answer is retried
-        error = f"{type(exc).__name__}: {exc}"
-        latency = int((timezone.now() - started).total_seconds() * 1000)
-    return _record(d.pk, sub.pk, d.attempts, d.attempts - d.round_start, started, status, latency, excerpt, error[:500])
+    counts = deliveries_attempt(delivery_ids=[delivery_id])
+    return next(k for k, n in counts.items() if n)
 
 
 def _record(delivery_id: int, sub_id: int, number: int, in_round: int, started: datetime, status: int | None,

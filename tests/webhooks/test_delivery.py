@@ -167,6 +167,28 @@ def test_410_disables_the_subscription_and_then_silence(receiver: Any, subscribe
     assert Delivery.objects.count() == 1
 
 
+def test_a_410_in_a_batch_cancels_the_rest_of_that_subscription_unsent(receiver: Any, subscribe: Any, client_for: Any,
+                                                                       committed: Any) -> None:
+    """The rows of one commit go out as one batch: after a 410 the batch sends
+    nothing more to that subscription (as later tasks would find it disabled),
+    and the other subscription's rows are still delivered."""
+    from tests.conftest import intake_payload
+
+    gone_id, _ = subscribe(receiver.url, ["work_order.created"])
+    other_id, _ = subscribe(receiver.url.replace("/hook", "/other"), ["work_order.created"])
+    receiver.answers = [410]  # the first request of the batch (the lowest row: the first order, first subscription)
+    items = [intake_payload() for _ in range(3)]
+    r = committed(client_for("agent").post, "/api/v1/work-orders/bulk/", {"orders": items}, format="json")
+    assert r.status_code in (200, 201, 207), r.content
+    assert [got.path for got in receiver.got].count("/hook") == 1
+    assert len([got for got in receiver.got if got.path == "/other"]) == 3
+    assert not Subscription.objects.get(pk=gone_id).active
+    gone = Delivery.objects.filter(subscription_id=gone_id)
+    assert sorted(gone.values_list("state", "attempts")) == [("cancelled", 0), ("cancelled", 0), ("cancelled", 1)]
+    assert set(Delivery.objects.filter(subscription_id=other_id).values_list("state", flat=True)) == {"delivered"}
+    assert not Delivery.objects.exclude(leased_until=None).exists()  # no row left leased
+
+
 def test_redirects_are_not_followed(receiver: Any, subscribe: Any, make_order: Any, committed: Any) -> None:
     subscribe(receiver.url, ["work_order.created"])
     receiver.answers = [302]
@@ -256,8 +278,10 @@ def test_a_bulk_intake_reads_the_subscriptions_once_and_delivers_every_order(
     assert r.status_code in (200, 201, 207), r.content
     reads = [x for x in q.captured_queries if 'FROM "webhooks_subscription"' in x["sql"]
              and "webhooks_delivery" not in x["sql"] and x["sql"].lstrip().upper().startswith("SELECT")]
-    # one read for the outbox writer of the whole batch, one per delivery attempt
-    assert len(reads) == 1 + 20, [x["sql"] for x in reads]
+    # one read for the outbox writer of the whole batch, one for the delivery task: the commit's
+    # 20 rows are queued as one batch (services.BATCH), leased, sent and recorded together
+    assert len(reads) == 1 + 1, [x["sql"] for x in reads]
+    assert Attempt.objects.filter(outcome="delivered").count() == 20
     assert sorted(b["data"]["external_id"] for b in receiver.bodies()) == sorted(i["external_id"] for i in items)
 
 
