@@ -300,7 +300,8 @@ class _Pending:
     __slots__ = ("done", "ids", "outer", "savepoints")
 
     def __init__(self, outer: Any, savepoints: tuple[str, ...]) -> None:
-        self.outer, self.savepoints, self.ids, self.done = outer, savepoints, [], False
+        self.outer, self.savepoints, self.done = outer, savepoints, False
+        self.ids: list[int] = []
 
     def run(self) -> None:
         self.done = True

@@ -27,7 +27,7 @@ class Response:
     latency_ms: int
 
 
-def _connect(address: str, port: int, timeout: float) -> socket.socket:
+def _connect(address: str, port: int, timeout: float | None) -> socket.socket:
     sock = socket.create_connection((address, port), timeout)
     # http.client sends the headers and the body in two writes: without
     # TCP_NODELAY the body waits for the peer's delayed ACK of the headers
