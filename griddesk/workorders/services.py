@@ -379,7 +379,7 @@ def _build_order(
         customer=customer,
         company=ctx.company(actor, customer, data.area),
         created_department=created_department,
-        created_by=actor.user,  # type: ignore[misc]
+        created_by=actor.user,
         escalated=data.channel in ESCALATED_CHANNELS,
         repeat_of=earlier,
         is_repeat=earlier is not None,
@@ -404,7 +404,7 @@ def _create_event(order: WorkOrder, actor: Actor, *, action: str, from_state: st
         order=order,
         seq=order.version,
         action=action,
-        actor=actor.user if actor.user.pk else None,  # type: ignore[misc]
+        actor=actor.user if actor.user.pk else None,
         actor_name=actor.user.get_username(),
         at=timezone.now(),
         from_state=from_state,
