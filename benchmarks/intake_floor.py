@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Python-side floor of a bulk intake, per order, with no database write:
 the stages every order passes whatever the storage does — JSON decoding of the
-request body, validation (``parse_intake_items``, the plain-Python fast path),
+request body, validation (``parse_intake_items``: IntakeSerializer, one instance),
 building the order (grading suggestion, SLA deadline, stage clock, repeat
 detection: ``services._build_order``) and its ``create`` event. CPU µs per
 order for each stage, on one core. If these alone exceed 200 µs, 10,000

@@ -1,20 +1,13 @@
-"""Hot-path database rows without the ORM's per-call overhead (ADR 0016).
+"""Hot-path database reads the ORM would take several queries for (ADR 0016).
 
-* ``insert`` — INSERT one new instance with SQL built once per model, not per
-  call: ``Model.save()`` compiles its INSERT anew every time, for a 50-column
-  work order most of the cost of a single-order intake. It does what ``save()``
-  does for a new row — each field's ``pre_save`` (``auto_now_add``) and
-  ``get_db_prep_save`` (JSON, dates, foreign keys), ``RETURNING`` the primary
-  key, the instance's ``_state``. ``on_conflict`` names a unique column: the
-  row is inserted only if that value is new (``ON CONFLICT (col) DO NOTHING``,
-  PostgreSQL and SQLite ≥ 3.35) and False comes back when it was not.
-  Models with save() overrides or signal receivers must not use it (GridDesk
-  has none on the models that do).
-* ``new`` — ``Model(**values)`` through Django's positional fast path.
-* ``columns`` / ``build`` — one table's columns in a hand-written SELECT with
-  joins, and the instance for that slice of a result row.
 * ``cursor`` — a server-side prepared cursor on PostgreSQL for statements whose
   generic plan is right for every value.
+* ``columns`` / ``build`` — one table's columns in a hand-written SELECT with
+  joins, and the instance for that slice of a result row.
+
+Writes go through the ORM (``save()``, ``bulk_create``): the cached INSERT and
+the positional constructor this module had saved under 15 % of an intake's CPU
+(``benchmarks/rows_parts.py``, ADR 0016 "Revisited").
 """
 
 from __future__ import annotations
@@ -66,92 +59,6 @@ def cursor(*, prepared: bool = True) -> Iterator[Any]:
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
         yield _Prepared(raw)
-
-
-_SQL: dict[tuple[type[models.Model], str, str | None], tuple[str, list[models.Field[Any, Any]]]] = {}
-
-
-def _statement(model: type[models.Model], on_conflict: str | None) -> tuple[str, list[models.Field[Any, Any]]]:
-    key = (model, connection.vendor, on_conflict)
-    hit = _SQL.get(key)
-    if hit is not None:
-        return hit
-    meta = model._meta
-    pk = meta.pk
-    assert pk is not None
-    fields = [f for f in meta.local_concrete_fields if not (f is pk and f.db_returning)]
-    qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    if on_conflict:
-        sql += f" ON CONFLICT ({qn(meta.get_field(on_conflict).column)}) DO NOTHING"  # type: ignore[union-attr]
-    sql += f" RETURNING {qn(pk.column)}"
-    _SQL[key] = (sql, fields)
-    return sql, fields
-
-
-def insert(obj: models.Model, *, on_conflict: str | None = None) -> bool:
-    """INSERT ``obj`` as a new row; set its primary key. False if ``on_conflict`` skipped it."""
-    sql, fields = _statement(type(obj), on_conflict)
-    params = []
-    for f in fields:
-        value = f.pre_save(obj, True)
-        if hasattr(value, "resolve_expression"):  # db_default / F(): save() territory
-            raise TypeError(f"rows.insert cannot write the expression in {type(obj).__name__}.{f.name}")
-        params.append(f.get_db_prep_save(value, connection=connection))
-    with cursor() as cur:
-        cur.execute(sql, params)
-        row = cur.fetchone()
-    if row is None:
-        return False
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return True
-
-
-class _NewPlan:
-    __slots__ = ("entries", "relations", "attnames")
-
-    def __init__(self, model: type[models.Model]) -> None:
-        fields = model._meta.concrete_fields
-        # (attname, the field's default as a callable: what Model.__init__ calls)
-        self.entries = [(f.attname, f.get_default) for f in fields]
-        self.relations = {f.name: f for f in fields if f.is_relation and f.name != f.attname}
-        self.attnames = frozenset(f.attname for f in fields)
-
-
-_NEW: dict[type[models.Model], _NewPlan] = {}
-
-
-def new(model: type[models.Model], **values: Any) -> Any:
-    """``model(**values)`` through Django's positional fast path.
-
-    ``Model.__init__`` with keyword arguments walks every field, pops each
-    keyword, resolves defaults and routes related instances through their
-    descriptors — half the Python cost of building an order in a bulk intake
-    (``benchmarks/intake_floor.py``). Here the values are laid out in field
-    order and passed positionally; a related instance given by field name
-    (``customer=c``) sets ``customer_id`` and the relation's cache, as the
-    descriptor does, so reading ``obj.customer`` does not query. Fields not
-    given get their defaults; unknown names raise TypeError."""
-    plan = _NEW.get(model)
-    if plan is None:
-        plan = _NEW[model] = _NewPlan(model)
-    related = []
-    for name in plan.relations.keys() & values.keys():
-        f = plan.relations[name]
-        target = values.pop(name)
-        related.append((f, target))
-        values[f.attname] = None if target is None else getattr(target, f.target_field.attname)
-    if not plan.attnames.issuperset(values):
-        raise TypeError(f"{model.__name__}() got unexpected fields {sorted(set(values) - plan.attnames)}")
-    obj = model(*[values[a] if a in values else default() for a, default in plan.entries])
-    for f, target in related:
-        f.set_cached_value(obj, target)
-    return obj
 
 
 # ------------------------------------------------------------------ reading joined rows

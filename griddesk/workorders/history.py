@@ -5,9 +5,8 @@ domain event (:mod:`.domain_events`: in-transaction subscribers at once, the
 rest on commit):
 
 - :func:`event_new` builds one (the actor's; ``seq`` = the order's version);
-  :func:`record` saves and publishes it (a state change, a reopen's
-  ``deadline``), :func:`insert` does the same on the intake's hot path
-  (``common.rows.insert``: SQL built once per model);
+  :func:`record` saves and publishes it (intake, a state change, a reopen's
+  ``deadline``);
 - :func:`record_many`: many built events at once (bulk intake);
 - :func:`clock_events`: the events the clock writes itself (no actor,
   ``actor_name`` :data:`SYSTEM_ACTOR`): overdue and stage-overdue marks, a
@@ -34,7 +33,6 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from griddesk.common import rows
 from griddesk.organisation.access import Actor
 
 from . import domain_events
@@ -58,8 +56,7 @@ def event_new(
     data: dict[str, Any] | None = None,
 ) -> WorkOrderEvent:
     """The (unsaved) event of ``actor``'s ``action`` on ``order`` at its current version."""
-    return rows.new(
-        WorkOrderEvent,
+    return WorkOrderEvent(
         order=order,
         seq=order.version,
         action=action,
@@ -75,13 +72,7 @@ def event_new(
 
 def record(event: WorkOrderEvent) -> None:
     """Save an order's event and publish it to the apps subscribed to it."""
-    event.save()
-    domain_events.publish_recorded([event])
-
-
-def insert(event: WorkOrderEvent) -> None:
-    """:func:`record` with the prepared INSERT of the intake's hot path."""
-    rows.insert(event)
+    event.save(force_insert=True)
     domain_events.publish_recorded([event])
 
 

@@ -259,9 +259,11 @@ class _IntakeContext:
                 account_no=data.account_no, name=data.name, phone=data.phone, address=data.address,
                 category=data.category,
             )
-            # ON CONFLICT DO NOTHING instead of a savepoint around the INSERT:
-            # another intake may have created the same customer a moment ago.
-            if not rows.insert(customer, on_conflict="account_no"):
+            # Another intake may have created the same customer a moment ago.
+            try:
+                with transaction.atomic():
+                    customer.save(force_insert=True)
+            except IntegrityError:
                 customer = Customer.objects.get(account_no=data.account_no)
             self.customers[data.account_no] = customer
         return customer
@@ -361,8 +363,7 @@ def _build_order(
     category = ctx.category(data.category)
     customer = ctx.customer(data.customer)
     earlier = ctx.earlier(customer, category, data.received_at) if data.type == OrderType.COMPLAINT else None
-    order = rows.new(
-        WorkOrder,
+    order = WorkOrder(
         number=number,
         external_id=data.external_id or None,
         type=data.type,
@@ -377,7 +378,7 @@ def _build_order(
         customer=customer,
         company=ctx.company(actor, customer, data.area),
         created_department=created_department,
-        created_by=actor.user,  # type: ignore[misc]
+        created_by=actor.user,
         escalated=data.channel in ESCALATED_CHANNELS,
         repeat_of=earlier,
         is_repeat=earlier is not None,
@@ -440,9 +441,8 @@ def work_order_intake(
 
     The reads (rules, customer, earlier orders) happen before the transaction,
     the number is reserved in a short transaction of its own where possible
-    (``_reserve_numbers``), and the transaction itself is the customer (if new),
-    the order and its ``create`` event: three INSERTs, no savepoint when it is
-    the outermost transaction."""
+    (``_reserve_numbers``), and the transaction itself is the customer (if new,
+    in a savepoint), the order and its ``create`` event."""
     _require_intake_role(actor)
     if data.external_id:
         existing = _by_external_id(data.external_id)
@@ -460,12 +460,12 @@ def work_order_intake(
             order = _build_order(ctx, actor, data, "", department)
             # Else the number last: the counter row stays locked (until COMMIT) as briefly as possible.
             (order.number,) = reserved or _allocate_numbers(data.type, day, 1)
-            rows.insert(order)
+            order.save(force_insert=True)
             created_event = _create_event(
                 order, actor, action="create", from_state="", to_state=order.state,
                 data={"channel": order.channel, "external_id": order.external_id, "type": order.type},
             )
-            history.insert(created_event)
+            history.record(created_event)
             search.search_index_orders([order])
             _offer_phone_update(actor, data, order)
             if on_created is not None:
