@@ -45,7 +45,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "griddesk.settings")
@@ -53,7 +53,7 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "r.sqlite3")
 os.environ.setdefault("GRIDDESK_DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -94,7 +94,7 @@ seq = iter(range(10**9))
 def item() -> dict[str, Any]:
     i = next(seq)
     account = POOL[i % len(POOL)] if i % 2 else f"37{uuid.uuid4().int % 10**8:08d}"
-    received = datetime.now(timezone.utc) - timedelta(minutes=i % 600)
+    received = datetime.now(UTC) - timedelta(minutes=i % 600)
     return {
         "external_id": "R" + uuid.uuid4().hex[:20], "type": "complaint", "channel": "95598",
         "received_at": received.isoformat(), "content": "客户反映本月电费比上月高出很多，要求核查。",
@@ -202,8 +202,9 @@ def patched(target: Any, name: str, value: Any):  # type: ignore[no-untyped-def]
         setattr(target, name, old)
 
 
-import griddesk.organisation.selectors as org_selectors  # noqa: E402
 from rest_framework import serializers as drf  # noqa: E402
+
+import griddesk.organisation.selectors as org_selectors  # noqa: E402
 
 PATCHES: dict[str, list[tuple[Any, str, Any]]] = {
     "insert": [(rows, "insert", orm_insert)],

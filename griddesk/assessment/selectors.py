@@ -666,7 +666,7 @@ def monthly_report(actor: Actor, *, period: kpi.Period, level: str = "department
         "from": period.start,
         "to": period.end,
         "generated_at": timezone.localtime(timezone.now(), TZ),
-        "generated_by": user.get_full_name() or user.get_username(),  # type: ignore[attr-defined]
+        "generated_by": user.get_full_name() or user.get_username(),
         "role": actor.role.value if actor.role else "",
         "source": source,
         "as_of": timezone.localtime(as_of, TZ) if as_of else None,

@@ -669,7 +669,7 @@ def story_judge(*, story: int, actor: Actor, level: str, may_cause_impact: bool,
     s.risk_rank = RISK_RANK[level]
     s.may_cause_impact = may_cause_impact
     s.needs_transfer = needs_transfer
-    s.judged_by = actor.user if actor.user.pk else None  # type: ignore[assignment]
+    s.judged_by = actor.user if actor.user.pk else None
     s.judged_department = actor.department
     s.judged_at = timezone.now()
     return _transition(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 
 from griddesk.engines.workflow import Role
@@ -16,7 +16,7 @@ from .selectors import department_company
 
 @dataclass
 class Actor:
-    user: AbstractBaseUser
+    user: User  # the project keeps Django's user model (AUTH_USER_MODEL unset)
     role: Role | None
     department: Department | None
 

@@ -241,6 +241,6 @@ def visit_rule_save(*, actor: Any, rule: VisitRule, created: bool) -> VisitRule:
         raise InvalidInput(_("Between 1 and 10 attempts."), code="out_of_range", field="max_attempts")
     try:
         with transaction.atomic():
-            return rule_save(actor=actor, instance=rule, created=created)  # type: ignore[no-any-return]
+            return rule_save(actor=actor, instance=rule, created=created)
     except IntegrityError:
         raise InvalidInput(_("A rule with this code exists."), code="duplicate", field="code") from None

@@ -865,7 +865,7 @@ def work_order_station_findings(
         raise Conflict(_("There is no open station task for these findings."), code="no_open_task", field="station")
     task.state = StationTask.TaskState.DONE
     task.findings = findings
-    task.findings_by = actor.user  # type: ignore[assignment]
+    task.findings_by = actor.user
     task.done_at = timezone.now()
     task.save(update_fields=["state", "findings", "findings_by", "done_at"])
     search.search_index_refresh(order_ids=[wo.pk])
